@@ -1,0 +1,41 @@
+//! The command line of the one binary.
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+use crate::config::Settings;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "leergemeenschap",
+    version,
+    about,
+    args_conflicts_with_subcommands = true
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+
+    /// Settings for the default command, `serve`.
+    #[command(flatten)]
+    pub settings: Settings,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Apply pending migrations, then serve the API (the default).
+    Serve(Settings),
+    /// Apply pending migrations and exit.
+    Migrate(Settings),
+    /// Print the OpenAPI document.
+    Openapi,
+    /// Write a consistent copy of the database while the service runs.
+    Backup {
+        /// The new file to write; it must not exist yet.
+        #[arg(long)]
+        to: PathBuf,
+        #[command(flatten)]
+        settings: Settings,
+    },
+}

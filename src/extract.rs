@@ -1,0 +1,276 @@
+//! Request extractors shared by every feature: a JSON body that reports *every* invalid field
+//! at once, and the `If-Match` precondition.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_web::dev::Payload;
+use actix_web::http::header;
+use actix_web::{web, FromRequest, HttpRequest};
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+use utoipa::openapi::{RefOr, Schema};
+use utoipa::PartialSchema;
+
+use crate::error::{ApiError, FieldError};
+
+/// A JSON request body of type `T`.
+///
+/// Malformed JSON, a wrong content type and an oversized body are rejected by the app's
+/// `JsonConfig` (400, 415, 413). Well-formed JSON that does not fit `T` is answered 422 with one
+/// entry per invalid field: unknown fields, missing required fields and wrongly typed values are
+/// all collected, not just the first one serde trips over.
+pub struct Json<T>(pub T);
+
+impl<T> Json<T> {
+    pub fn into_inner(self) -> T {
+        self.0
+    }
+}
+
+impl<T: DeserializeOwned + PartialSchema + 'static> FromRequest for Json<T> {
+    type Error = actix_web::Error;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let value = web::Json::<Value>::from_request(req, payload);
+        Box::pin(async move {
+            let value = value.await?.into_inner();
+            parse_body::<T>(value).map(Json).map_err(Into::into)
+        })
+    }
+}
+
+/// The most field errors one request reports; each costs a deserialization attempt.
+const MAX_FIELD_ERRORS: usize = 32;
+
+/// Deserialize `value` as `T`, collecting every field error.
+///
+/// serde stops at the first error, so on each one we record it, remove the offending top-level
+/// field and try again. Required fields that are absent come from `T`'s schema, since serde only
+/// ever names the first of them.
+pub fn parse_body<T: DeserializeOwned + PartialSchema>(mut value: Value) -> Result<T, ApiError> {
+    if !value.is_object() {
+        return Err(ApiError::invalid("body", "must be a JSON object"));
+    }
+    let mut errors = Vec::new();
+    let mut removed = Vec::new();
+    while errors.len() < MAX_FIELD_ERRORS {
+        let err = match serde_path_to_error::deserialize::<_, T>(&value) {
+            Ok(parsed) if errors.is_empty() => return Ok(parsed),
+            Ok(_) => break,
+            Err(err) => err,
+        };
+        let message = err.inner().to_string();
+        let segments: Vec<String> = err.path().iter().map(segment_name).collect();
+        let path = err.path().to_string();
+        if let Some(name) = quoted(&message, "unknown field `") {
+            let field = join(&path, &name);
+            errors.push(FieldError::new(field, "unknown field"));
+            remove_key(&mut value, &segments, &name);
+            continue;
+        }
+        if let Some(name) = quoted(&message, "missing field `") {
+            if segments.is_empty() {
+                // Only reached once every present field deserialized: the rest is absences.
+                for name in required_fields::<T>() {
+                    let present = value.get(&name).is_some();
+                    if !present && !removed.contains(&name) {
+                        errors.push(FieldError::new(name, "is required"));
+                    }
+                }
+                break;
+            }
+            errors.push(FieldError::new(join(&path, &name), "is required"));
+        } else {
+            errors.push(FieldError::new(path, tidy(&message)));
+        }
+        let Some(top) = segments.first().cloned() else {
+            break;
+        };
+        if let Some(object) = value.as_object_mut() {
+            object.remove(&top);
+        }
+        removed.push(top);
+    }
+    Err(ApiError::Validation(errors))
+}
+
+fn segment_name(segment: &serde_path_to_error::Segment) -> String {
+    use serde_path_to_error::Segment;
+    match segment {
+        Segment::Map { key } => key.clone(),
+        Segment::Seq { index } => index.to_string(),
+        Segment::Enum { variant } => variant.clone(),
+        Segment::Unknown => "?".into(),
+    }
+}
+
+/// `prefix`'s quoted name, as in serde's "unknown field `x`, expected …".
+fn quoted(message: &str, prefix: &str) -> Option<String> {
+    let rest = message.strip_prefix(prefix)?;
+    rest.split('`').next().map(str::to_owned)
+}
+
+fn join(path: &str, name: &str) -> String {
+    // serde_path_to_error renders the empty path as ".".
+    if path.is_empty() || path == "." || path.ends_with(name) {
+        name.to_owned()
+    } else {
+        format!("{path}.{name}")
+    }
+}
+
+/// Drop the unknown key `name` from the object at `segments` (or at its parent, when the path
+/// already ends in the key).
+fn remove_key(value: &mut Value, segments: &[String], name: &str) {
+    let segments = match segments.last() {
+        Some(last) if last == name => &segments[..segments.len() - 1],
+        _ => segments,
+    };
+    let mut target = value;
+    for segment in segments {
+        let next = match target {
+            Value::Object(map) => map.get_mut(segment),
+            Value::Array(items) => segment.parse::<usize>().ok().and_then(|i| items.get_mut(i)),
+            _ => None,
+        };
+        match next {
+            Some(next) => target = next,
+            None => return,
+        }
+    }
+    if let Value::Object(map) = target {
+        map.remove(name);
+    }
+}
+
+/// serde's messages are fine for people, but "invalid type: integer `3`, expected a string"
+/// reads better without the Rust-flavoured "invalid type: " prefix.
+fn tidy(message: &str) -> String {
+    message
+        .strip_prefix("invalid type: ")
+        .or_else(|| message.strip_prefix("invalid value: "))
+        .unwrap_or(message)
+        .to_owned()
+}
+
+fn required_fields<T: PartialSchema>() -> Vec<String> {
+    match T::schema() {
+        RefOr::T(Schema::Object(object)) => object.required,
+        _ => Vec::new(),
+    }
+}
+
+/// The `If-Match` header of a conditional write, as the version it names.
+///
+/// `None` when absent (the write is unconditional). A header that names no version of ours
+/// (`*` aside) can never match: 412.
+pub struct IfMatch(pub Option<i64>);
+
+impl IfMatch {
+    /// 412 unless the header is absent or names `current`.
+    pub fn check(&self, current: i64) -> Result<(), ApiError> {
+        match self.0 {
+            Some(expected) if expected != current => Err(ApiError::PreconditionFailed(format!(
+                "The resource is at version {current}; reload it and apply your change again."
+            ))),
+            _ => Ok(()),
+        }
+    }
+}
+
+impl FromRequest for IfMatch {
+    type Error = actix_web::Error;
+    type Future = std::future::Ready<Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let parsed = match req.headers().get(header::IF_MATCH) {
+            None => Ok(IfMatch(None)),
+            Some(raw) => match raw.to_str().map(str::trim) {
+                Ok("*") => Ok(IfMatch(None)),
+                Ok(text) => {
+                    let bare = text.trim_start_matches("W/").trim_matches('"');
+                    // An unparsable tag can never equal a version: let it fail as stale.
+                    Ok(IfMatch(Some(bare.parse().unwrap_or(-1))))
+                }
+                Err(_) => Err(ApiError::BadRequest("If-Match is not valid text.".into()).into()),
+            },
+        };
+        std::future::ready(parsed)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde::Deserialize;
+    use serde_json::json;
+    use utoipa::ToSchema;
+
+    #[derive(Debug, Deserialize, ToSchema)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Inner {
+        awareness: u8,
+        capability: u8,
+    }
+
+    #[derive(Debug, Deserialize, ToSchema)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Body {
+        title: String,
+        body: String,
+        tags: Option<Vec<String>>,
+        competence: Option<Inner>,
+    }
+
+    fn fields(result: Result<Body, ApiError>) -> Vec<String> {
+        match result {
+            Err(ApiError::Validation(errors)) => errors.into_iter().map(|e| e.field).collect(),
+            other => panic!("expected a validation error, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn valid_body_parses() {
+        let parsed = parse_body::<Body>(json!({"title": "t", "body": "b"}));
+        assert!(parsed.is_ok());
+    }
+
+    #[test]
+    fn reports_every_missing_field() {
+        assert_eq!(fields(parse_body(json!({}))), ["title", "body"]);
+    }
+
+    #[test]
+    fn reports_unknown_wrong_typed_and_missing_fields_together() {
+        let mut got = fields(parse_body(json!({
+            "titel": "typo",
+            "body": 5,
+            "tags": ["a", 3],
+            "competence": {"awareness": 9000, "capability": 2}
+        })));
+        got.sort();
+        assert_eq!(
+            got,
+            ["body", "competence.awareness", "tags[1]", "titel", "title"]
+        );
+    }
+
+    #[test]
+    fn non_object_body_is_one_error() {
+        assert_eq!(fields(parse_body(json!([1, 2]))), ["body"]);
+    }
+
+    #[test]
+    fn if_match_accepts_quoted_and_weak_tags() {
+        assert!(IfMatch(Some(3)).check(3).is_ok());
+        assert!(matches!(
+            IfMatch(Some(2)).check(3),
+            Err(ApiError::PreconditionFailed(_))
+        ));
+        assert!(IfMatch(None).check(7).is_ok());
+    }
+}

@@ -1,0 +1,141 @@
+//! leergemeenschap: the backend of a learning community for the people who organize
+//! organisatienetwerken. This crate builds the configured HTTP service; `main.rs` only parses
+//! the command line, and the integration tests run exactly what production runs.
+
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod error;
+pub mod extract;
+pub mod health;
+pub mod middleware;
+pub mod openapi;
+pub mod pagination;
+pub mod telemetry;
+pub mod validation;
+
+use std::net::TcpListener;
+
+use actix_web::dev::Server;
+use actix_web::middleware::{from_fn, Compat};
+use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer};
+use anyhow::Context;
+use utoipa::OpenApi;
+use utoipa_actix_web::service_config::ServiceConfig;
+use utoipa_actix_web::{scope, AppExt};
+use utoipa_swagger_ui::{Config as SwaggerConfig, SwaggerUi};
+
+use crate::config::Settings;
+use crate::db::DbPool;
+use crate::error::ApiError;
+
+/// Request bodies larger than this are answered 413.
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
+
+/// What every handler can reach.
+pub struct AppState {
+    pub pool: DbPool,
+    pub settings: Settings,
+}
+
+/// Registers every documented route. The spec and the server are both built from this one
+/// function, so nothing can be served that is not documented.
+pub fn routes(cfg: &mut ServiceConfig) {
+    cfg.service(health::health)
+        .service(health::ready)
+        .service(scope::scope("/api/v1").service(openapi::get_openapi));
+}
+
+/// The OpenAPI document, as the code describes it.
+pub fn api_doc() -> utoipa::openapi::OpenApi {
+    App::new()
+        .into_utoipa_app()
+        .openapi(openapi::ApiDoc::openapi())
+        .configure(routes)
+        .split_for_parts()
+        .1
+}
+
+/// A bound, ready-to-run service.
+pub struct Application {
+    port: u16,
+    server: Server,
+}
+
+impl Application {
+    /// Connects to the database, applies pending migrations and binds `settings.bind`.
+    pub fn build(settings: Settings) -> anyhow::Result<Self> {
+        let workers = std::thread::available_parallelism().map_or(2, |n| n.get());
+        let pool = db::connect(&settings.database_url, pool_size(workers))?;
+        db::migrate(&pool)?;
+        let listener =
+            TcpListener::bind(&settings.bind).with_context(|| format!("bind {}", settings.bind))?;
+        let port = listener.local_addr()?.port();
+        let spec = web::Data::new(openapi::SpecJson(openapi::render(&api_doc())));
+        let cors_origins = settings.cors_origins.clone();
+        let state = web::Data::new(AppState { pool, settings });
+        let server = HttpServer::new(move || {
+            let (app, _) = App::new()
+                .into_utoipa_app()
+                .openapi(openapi::ApiDoc::openapi())
+                .app_data(state.clone())
+                .app_data(spec.clone())
+                .app_data(
+                    web::JsonConfig::default()
+                        .limit(MAX_BODY_BYTES)
+                        .error_handler(error::json_error),
+                )
+                .app_data(web::PayloadConfig::default().limit(MAX_BODY_BYTES))
+                .app_data(web::QueryConfig::default().error_handler(error::query_error))
+                .app_data(web::PathConfig::default().error_handler(error::path_error))
+                .configure(routes)
+                .split_for_parts();
+            app.route("/docs", web::get().to(docs_redirect))
+                .service(
+                    SwaggerUi::new("/docs/{_:.*}")
+                        .config(SwaggerConfig::from("/api/v1/openapi.json")),
+                )
+                .default_service(web::to(unmatched))
+                .wrap(Compat::new(middleware::cors(&cors_origins)))
+                .wrap(from_fn(middleware::security_headers))
+                .wrap(from_fn(middleware::request_context))
+        })
+        .workers(workers)
+        .listen(listener)?
+        .run();
+        Ok(Self { port, server })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}
+
+/// Connections: enough for every worker plus the blocking pool's bursts; SQLite readers do not
+/// block each other in WAL mode, and writers queue on `busy_timeout`.
+fn pool_size(workers: usize) -> u32 {
+    u32::try_from(workers * 4).unwrap_or(8).clamp(4, 32)
+}
+
+/// `/docs` → `/docs/`, where the interactive documentation lives.
+async fn docs_redirect() -> HttpResponse {
+    HttpResponse::PermanentRedirect()
+        .insert_header((actix_web::http::header::LOCATION, "/docs/"))
+        .finish()
+}
+
+/// Unknown path: 404; known path with a method it does not take: 405.
+async fn unmatched(req: HttpRequest) -> Result<HttpResponse, ApiError> {
+    if req.resource_map().has_resource(req.path()) {
+        Err(ApiError::MethodNotAllowed)
+    } else {
+        Err(ApiError::NotFound(format!(
+            "There is nothing at {}.",
+            req.path()
+        )))
+    }
+}

@@ -1,0 +1,168 @@
+//! The OpenAPI document: one `ApiDoc`, the bearer security scheme, the shared problem
+//! responses, and the handler that serves the document.
+
+use actix_web::{get, web, HttpResponse};
+use utoipa::openapi::header::HeaderBuilder;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::{ContentBuilder, Ref, RefOr, Response, ResponseBuilder};
+use utoipa::{Modify, OpenApi, ToResponse};
+
+use crate::error::{FieldError, ProblemDetails};
+
+/// The pretty-printed document, rendered once at start.
+pub struct SpecJson(pub String);
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Leergemeenschap API",
+        description = "Backend of a learning community (leergemeenschap) for the professionals \
+and executives who organize organisatienetwerken: housing corporations, care and welfare \
+providers and municipalities that work together around residents and tenants whom no single \
+organization can help alone. Members meet in sessions (bijeenkomsten) and keep reflection logs, \
+because network competence (netwerkkunde) grows by doing and by reflecting.\n\n\
+Errors are RFC 9457 problem details (`application/problem+json`). Lists are paginated with \
+`limit` and an opaque `cursor`. Editable resources carry `version` and an `ETag`; `PATCH` \
+honours `If-Match`.",
+        license(name = "EUPL-1.2", identifier = "EUPL-1.2"),
+        version = env!("CARGO_PKG_VERSION"),
+    ),
+    modifiers(&SecurityAddon),
+    components(
+        schemas(ProblemDetails, FieldError),
+        responses(
+            BadRequest,
+            Unauthorized,
+            Forbidden,
+            NotFound,
+            Conflict,
+            PreconditionFailed,
+            PayloadTooLarge,
+            UnsupportedMediaType,
+            ValidationFailed,
+            RateLimited,
+            Unavailable,
+            Internal
+        )
+    ),
+    tags(
+        (name = "service", description = "Health, readiness and this document."),
+    )
+)]
+pub struct ApiDoc;
+
+struct SecurityAddon;
+
+impl Modify for SecurityAddon {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT")
+                    .description(Some(
+                        "An access token from `POST /api/v1/auth/login`, `refresh` or `register`.",
+                    ))
+                    .build(),
+            ),
+        );
+    }
+}
+
+fn problem(description: &str) -> ResponseBuilder {
+    ResponseBuilder::new().description(description).content(
+        "application/problem+json",
+        ContentBuilder::new()
+            .schema(Some(Ref::from_schema_name("ProblemDetails")))
+            .build(),
+    )
+}
+
+/// Declares a reusable problem response, referenced from paths as `response = Name`.
+macro_rules! problem_response {
+    ($name:ident, $description:literal) => {
+        problem_response!($name, $description, |r| r);
+    };
+    ($name:ident, $description:literal, $extend:expr) => {
+        #[doc = $description]
+        pub struct $name;
+
+        impl<'r> ToResponse<'r> for $name {
+            fn response() -> (&'r str, RefOr<Response>) {
+                let extend: fn(ResponseBuilder) -> ResponseBuilder = $extend;
+                (
+                    stringify!($name),
+                    extend(problem($description)).build().into(),
+                )
+            }
+        }
+    };
+}
+
+problem_response!(BadRequest, "Malformed JSON, query parameter or cursor.");
+problem_response!(
+    Unauthorized,
+    "Missing, malformed, expired or revoked credentials.",
+    |r| r.header(
+        "WWW-Authenticate",
+        HeaderBuilder::new()
+            .description(Some("Always `Bearer`."))
+            .build()
+    )
+);
+problem_response!(
+    Forbidden,
+    "The caller may see the resource but may not do this."
+);
+problem_response!(NotFound, "No such resource, or one the caller may not see.");
+problem_response!(Conflict, "The request conflicts with the current state.");
+problem_response!(
+    PreconditionFailed,
+    "`If-Match` names an older version; nothing was changed."
+);
+problem_response!(PayloadTooLarge, "The request body exceeds 64 KiB.");
+problem_response!(
+    UnsupportedMediaType,
+    "The request body is not `application/json`."
+);
+problem_response!(
+    ValidationFailed,
+    "Well-formed JSON with invalid fields; `errors` names every one."
+);
+problem_response!(
+    RateLimited,
+    "Too many attempts; retry after the given number of seconds.",
+    |r| r.header(
+        "Retry-After",
+        HeaderBuilder::new()
+            .description(Some("Seconds until another attempt is accepted."))
+            .schema(
+                utoipa::openapi::ObjectBuilder::new()
+                    .schema_type(utoipa::openapi::schema::Type::Integer)
+            )
+            .build()
+    )
+);
+problem_response!(Unavailable, "The database does not answer.");
+problem_response!(Internal, "An unexpected error; details are only logged.");
+
+/// The OpenAPI 3.1 document of this service.
+#[utoipa::path(
+    tag = "service",
+    responses((status = 200, description = "The OpenAPI document.", content_type = "application/json", body = Object))
+)]
+#[get("/openapi.json")]
+pub async fn get_openapi(spec: web::Data<SpecJson>) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("application/json")
+        .body(spec.0.clone())
+}
+
+/// Renders `spec` the way it is committed: pretty, in declaration order, with a final newline.
+pub fn render(spec: &utoipa::openapi::OpenApi) -> String {
+    let mut json = spec.to_pretty_json().unwrap_or_default();
+    json.push('\n');
+    json
+}

@@ -1,0 +1,89 @@
+//! Collecting field errors while turning a request body into a domain value, so one 422 names
+//! every invalid field.
+
+use crate::error::{ApiError, FieldError};
+
+#[derive(Debug, Default)]
+pub struct Errors(Vec<FieldError>);
+
+impl Errors {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn add(&mut self, field: impl Into<String>, message: impl Into<String>) {
+        self.0.push(FieldError::new(field, message));
+    }
+
+    /// Records `message` for `field` unless `ok`.
+    pub fn check(&mut self, ok: bool, field: impl Into<String>, message: impl Into<String>) {
+        if !ok {
+            self.add(field, message);
+        }
+    }
+
+    /// Trims `value` and checks it is `min..=max` characters long (Unicode scalar values).
+    pub fn text(&mut self, field: &str, value: &str, min: usize, max: usize) -> String {
+        let trimmed = value.trim();
+        let len = trimmed.chars().count();
+        if len < min || len > max {
+            self.add(field, length_message(min, max));
+        }
+        trimmed.to_owned()
+    }
+
+    /// Like [`Errors::text`] for an optional field; an empty string becomes `None`.
+    pub fn optional_text(
+        &mut self,
+        field: &str,
+        value: Option<&str>,
+        max: usize,
+    ) -> Option<String> {
+        let trimmed = value.map(str::trim).filter(|v| !v.is_empty())?;
+        if trimmed.chars().count() > max {
+            self.add(field, format!("must be at most {max} characters"));
+        }
+        Some(trimmed.to_owned())
+    }
+
+    /// `Ok(value)` when nothing was recorded, else the 422 naming every field.
+    pub fn finish<T>(self, value: T) -> Result<T, ApiError> {
+        if self.0.is_empty() {
+            Ok(value)
+        } else {
+            Err(ApiError::Validation(self.0))
+        }
+    }
+}
+
+fn length_message(min: usize, max: usize) -> String {
+    if min == 0 {
+        format!("must be at most {max} characters")
+    } else {
+        format!("must be {min} to {max} characters")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_counts_characters_not_bytes() {
+        let mut errors = Errors::new();
+        let value = errors.text("title", "  één coördinatie ", 1, 15);
+        assert_eq!(value, "één coördinatie");
+        assert!(errors.finish(()).is_ok());
+    }
+
+    #[test]
+    fn finish_reports_every_error() {
+        let mut errors = Errors::new();
+        errors.text("title", "", 1, 200);
+        errors.check(false, "tags", "at most 10 tags");
+        match errors.finish(()) {
+            Err(ApiError::Validation(list)) => assert_eq!(list.len(), 2),
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+}

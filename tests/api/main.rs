@@ -1,0 +1,5 @@
+//! Integration tests: the real app over real HTTP. One binary, one module per feature.
+
+mod helpers;
+
+mod service;
