@@ -28,6 +28,16 @@ pub enum Command {
     Serve(Settings),
     /// Apply pending migrations and exit.
     Migrate(Settings),
+    /// Create an admin (the first one can only be made here). The password comes from
+    /// `LG_ADMIN_PASSWORD`, or a prompt.
+    CreateAdmin {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        display_name: String,
+        #[command(flatten)]
+        settings: Settings,
+    },
     /// Print the OpenAPI document.
     Openapi,
     /// Write a consistent copy of the database while the service runs.

@@ -170,7 +170,8 @@ pub struct IfMatch(pub Option<i64>);
 
 impl IfMatch {
     /// 412 unless the header is absent or names `current`.
-    pub fn check(&self, current: i64) -> Result<(), ApiError> {
+    pub fn check(&self, current: i32) -> Result<(), ApiError> {
+        let current = i64::from(current);
         match self.0 {
             Some(expected) if expected != current => Err(ApiError::PreconditionFailed(format!(
                 "The resource is at version {current}; reload it and apply your change again."
@@ -199,6 +200,11 @@ impl FromRequest for IfMatch {
         };
         std::future::ready(parsed)
     }
+}
+
+/// The `ETag` header for a resource at `version`.
+pub fn etag(version: i32) -> (header::HeaderName, String) {
+    (header::ETAG, format!("\"{version}\""))
 }
 
 #[cfg(test)]

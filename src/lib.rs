@@ -2,16 +2,25 @@
 //! organisatienetwerken. This crate builds the configured HTTP service; `main.rs` only parses
 //! the command line, and the integration tests run exactly what production runs.
 
+pub mod audit;
+pub mod auth;
 pub mod cli;
 pub mod config;
 pub mod db;
 pub mod error;
 pub mod extract;
 pub mod health;
+pub mod invitations;
+pub mod members;
 pub mod middleware;
+pub mod networks;
 pub mod openapi;
 pub mod pagination;
+pub mod reflections;
+pub mod schema;
+pub mod sessions;
 pub mod telemetry;
+pub mod tensions;
 pub mod validation;
 
 use std::net::TcpListener;
@@ -36,14 +45,21 @@ pub const MAX_BODY_BYTES: usize = 64 * 1024;
 pub struct AppState {
     pub pool: DbPool,
     pub settings: Settings,
+    pub keys: auth::token::Keys,
 }
 
 /// Registers every documented route. The spec and the server are both built from this one
 /// function, so nothing can be served that is not documented.
 pub fn routes(cfg: &mut ServiceConfig) {
-    cfg.service(health::health)
-        .service(health::ready)
-        .service(scope::scope("/api/v1").service(openapi::get_openapi));
+    cfg.service(health::health).service(health::ready).service(
+        scope::scope("/api/v1")
+            .service(openapi::get_openapi)
+            .service(tensions::routes::list_tensions)
+            .configure(auth::routes::configure)
+            .configure(members::routes::configure)
+            .configure(invitations::routes::configure)
+            .configure(audit::routes::configure),
+    );
 }
 
 /// The OpenAPI document, as the code describes it.
@@ -66,6 +82,7 @@ impl Application {
     /// Connects to the database, applies pending migrations and binds `settings.bind`.
     pub fn build(settings: Settings) -> anyhow::Result<Self> {
         let workers = std::thread::available_parallelism().map_or(2, |n| n.get());
+        let keys = auth::token::Keys::load(&settings)?;
         let pool = db::connect(&settings.database_url, pool_size(workers))?;
         db::migrate(&pool)?;
         let listener =
@@ -73,7 +90,11 @@ impl Application {
         let port = listener.local_addr()?.port();
         let spec = web::Data::new(openapi::SpecJson(openapi::render(&api_doc())));
         let cors_origins = settings.cors_origins.clone();
-        let state = web::Data::new(AppState { pool, settings });
+        let state = web::Data::new(AppState {
+            pool,
+            settings,
+            keys,
+        });
         let server = HttpServer::new(move || {
             let (app, _) = App::new()
                 .into_utoipa_app()

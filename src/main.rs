@@ -1,7 +1,8 @@
 use clap::Parser;
 
 use leergemeenschap::cli::{Cli, Command};
-use leergemeenschap::{api_doc, db, openapi, telemetry, Application};
+use leergemeenschap::config::Secret;
+use leergemeenschap::{api_doc, db, members, openapi, telemetry, Application};
 
 #[actix_web::main]
 async fn main() -> anyhow::Result<()> {
@@ -18,6 +19,21 @@ async fn main() -> anyhow::Result<()> {
             let pool = db::connect(&settings.database_url, 1)?;
             let applied = db::migrate(&pool)?;
             println!("applied {applied} migration(s)");
+        }
+        Command::CreateAdmin {
+            email,
+            display_name,
+            settings,
+        } => {
+            telemetry::init(&settings.log);
+            let password = match std::env::var("LG_ADMIN_PASSWORD") {
+                Ok(password) => Secret::new(password),
+                Err(_) => Secret::new(rpassword::prompt_password("Password for the new admin: ")?),
+            };
+            let pool = db::connect(&settings.database_url, 1)?;
+            db::migrate(&pool)?;
+            let id = members::create_admin(&pool, &email, &display_name, &password)?;
+            println!("created admin {id} ({email})");
         }
         Command::Openapi => print!("{}", openapi::render(&api_doc())),
         Command::Backup { to, settings } => {

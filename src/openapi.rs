@@ -46,6 +46,15 @@ honours `If-Match`.",
         )
     ),
     tags(
+        (name = "auth", description = "Login, token refresh, logout and joining by invitation."),
+        (name = "me", description = "Your own profile, password, data and growth."),
+        (name = "members", description = "The members directory and admin changes to members."),
+        (name = "invitations", description = "Invitations: the only way into the community."),
+        (name = "networks", description = "Organisatienetwerken and who takes part in them."),
+        (name = "sessions", description = "Sessions (bijeenkomsten), registration, waitlist, attendance and the calendar feed."),
+        (name = "reflections", description = "The reflection log and peer comments."),
+        (name = "insights", description = "Tension vocabulary and anonymous aggregates for facilitators."),
+        (name = "audit", description = "The audit trail of administrative actions."),
         (name = "service", description = "Health, readiness and this document."),
     )
 )]

@@ -87,3 +87,29 @@ mod tests {
         }
     }
 }
+
+/// Serde helper for PATCH fields where absent, `null` and a value mean three different things:
+/// with `#[serde(default, with = "crate::validation::patch")]` on an `Option<Option<T>>`,
+/// absent is `None`, `null` is `Some(None)` and a value is `Some(Some(v))`.
+pub mod patch {
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    pub fn deserialize<'de, T, D>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
+    where
+        T: Deserialize<'de>,
+        D: Deserializer<'de>,
+    {
+        Option::<T>::deserialize(deserializer).map(Some)
+    }
+
+    pub fn serialize<T, S>(value: &Option<Option<T>>, serializer: S) -> Result<S::Ok, S::Error>
+    where
+        T: Serialize,
+        S: Serializer,
+    {
+        match value {
+            Some(inner) => inner.serialize(serializer),
+            None => serializer.serialize_none(),
+        }
+    }
+}

@@ -7,6 +7,8 @@ mod sqlite;
 
 use std::time::Duration;
 
+use chrono::Timelike;
+
 use actix_web::web;
 use anyhow::Context;
 use diesel::r2d2::{ConnectionManager, Pool, PooledConnection};
@@ -93,4 +95,17 @@ pub fn ping(pool: &DbPool) -> bool {
         Ok(mut conn) => diesel::sql_query("SELECT 1").execute(&mut conn).is_ok(),
         Err(_) => false,
     }
+}
+
+/// The current time as stored: UTC, truncated to microseconds so that every backend keeps
+/// exactly what it was given (keyset cursors compare stored values).
+pub fn now() -> chrono::NaiveDateTime {
+    let now = chrono::Utc::now().naive_utc();
+    now.with_nanosecond(now.nanosecond() / 1000 * 1000)
+        .unwrap_or(now)
+}
+
+/// A stored timestamp as the API shows it.
+pub fn utc(at: chrono::NaiveDateTime) -> chrono::DateTime<chrono::Utc> {
+    at.and_utc()
 }

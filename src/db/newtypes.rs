@@ -17,8 +17,8 @@ macro_rules! uuid_id {
             Ord,
             serde::Serialize,
             serde::Deserialize,
-            diesel::AsExpression,
-            diesel::FromSqlRow,
+            diesel::expression::AsExpression,
+            diesel::deserialize::FromSqlRow,
             utoipa::ToSchema,
         )]
         #[serde(transparent)]
@@ -92,8 +92,8 @@ macro_rules! text_enum {
             Hash,
             serde::Serialize,
             serde::Deserialize,
-            diesel::AsExpression,
-            diesel::FromSqlRow,
+            diesel::expression::AsExpression,
+            diesel::deserialize::FromSqlRow,
             utoipa::ToSchema,
         )]
         #[diesel(sql_type = diesel::sql_types::Text)]

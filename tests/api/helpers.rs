@@ -2,11 +2,12 @@
 //! SQLite file in its own temporary folder, and talks to it over HTTP.
 
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use leergemeenschap::config::{DatabaseUrl, Secret, Settings};
 use leergemeenschap::Application;
 use reqwest::{Method, RequestBuilder, Response, StatusCode};
-use serde_json::Value;
+use serde_json::{json, Value};
 use tempfile::TempDir;
 
 pub const JWT_SECRET: &str = "test-secret-that-is-long-enough-for-hs256!";
@@ -15,7 +16,6 @@ pub struct TestApp {
     pub base: String,
     pub client: reqwest::Client,
     pub db_path: PathBuf,
-    #[allow(dead_code)]
     pub settings: Settings,
     /// Removed (with the database) when the test ends.
     pub dir: TempDir,
@@ -52,7 +52,161 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
     }
 }
 
+/// A member of the test community, logged in.
+#[derive(Debug, Clone)]
+pub struct User {
+    pub id: String,
+    pub email: String,
+    pub password: String,
+    pub token: String,
+    pub refresh_token: String,
+}
+
+pub const PASSWORD: &str = "een lang genoeg wachtwoord";
+
+static COUNTER: AtomicUsize = AtomicUsize::new(0);
+
+/// A fresh email address.
+pub fn unique_email(prefix: &str) -> String {
+    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+    format!("{prefix}{n}@leergemeenschap.example")
+}
+
 impl TestApp {
+    /// A new admin, made the way the first admin is (the `create-admin` logic), logged in.
+    pub async fn admin(&self) -> User {
+        let email = unique_email("admin");
+        let pool = leergemeenschap::db::connect(&self.settings.database_url, 1).expect("pool");
+        let password = Secret::new(PASSWORD);
+        let id =
+            leergemeenschap::members::create_admin(&pool, &email, "Anne de Beheerder", &password)
+                .expect("create admin");
+        let mut user = self.login_as(&email, PASSWORD).await;
+        assert_eq!(user.id, id.to_string());
+        user.password = PASSWORD.into();
+        user
+    }
+
+    /// A new member with `role`, invited by a new admin and registered over HTTP.
+    pub async fn member(&self, role: &str) -> User {
+        let admin = self.admin().await;
+        self.invite_and_register(&admin, role, "Fatima el Amrani")
+            .await
+    }
+
+    /// `inviter` invites a new email with `role`; the invitee registers as `name`.
+    pub async fn invite_and_register(&self, inviter: &User, role: &str, name: &str) -> User {
+        let email = unique_email("lid");
+        let res = self
+            .post_as(
+                inviter,
+                "/invitations",
+                &json!({"email": email, "role": role}),
+            )
+            .await;
+        assert_eq!(
+            res.status(),
+            StatusCode::CREATED,
+            "{}",
+            res.text().await.unwrap_or_default()
+        );
+        let invitation: Value = res.json().await.expect("invitation");
+        let res = self
+            .post_json(
+                "/auth/register",
+                &json!({
+                    "invitation_code": invitation["code"],
+                    "display_name": name,
+                    "password": PASSWORD,
+                    "member_kind": "professional",
+                    "organization": "Woonstichting De Linde"
+                }),
+            )
+            .await;
+        assert_eq!(res.status(), StatusCode::CREATED);
+        let body: Value = res.json().await.expect("tokens");
+        user_from(&body, &email)
+    }
+
+    /// Logs in, expecting success.
+    pub async fn login_as(&self, email: &str, password: &str) -> User {
+        let res = self
+            .post_json(
+                "/auth/login",
+                &json!({"email": email, "password": password}),
+            )
+            .await;
+        assert_eq!(res.status(), StatusCode::OK, "login of {email}");
+        let body: Value = res.json().await.expect("tokens");
+        let mut user = user_from(&body, email);
+        user.password = password.into();
+        user
+    }
+
+    pub fn as_user(&self, user: &User, method: Method, path: &str) -> RequestBuilder {
+        self.request(method, path).bearer_auth(&user.token)
+    }
+
+    pub async fn get_as(&self, user: &User, path: &str) -> Response {
+        self.as_user(user, Method::GET, path)
+            .send()
+            .await
+            .expect("request")
+    }
+
+    pub async fn post_as(&self, user: &User, path: &str, body: &Value) -> Response {
+        self.as_user(user, Method::POST, path)
+            .json(body)
+            .send()
+            .await
+            .expect("request")
+    }
+
+    pub async fn patch_as(&self, user: &User, path: &str, body: &Value) -> Response {
+        self.as_user(user, Method::PATCH, path)
+            .json(body)
+            .send()
+            .await
+            .expect("request")
+    }
+
+    pub async fn put_as(&self, user: &User, path: &str, body: &Value) -> Response {
+        self.as_user(user, Method::PUT, path)
+            .json(body)
+            .send()
+            .await
+            .expect("request")
+    }
+
+    pub async fn delete_as(&self, user: &User, path: &str) -> Response {
+        self.as_user(user, Method::DELETE, path)
+            .send()
+            .await
+            .expect("request")
+    }
+
+    /// A read-only connection to the test database, to check stored state.
+    pub fn db(&self) -> diesel::SqliteConnection {
+        use diesel::Connection;
+        diesel::SqliteConnection::establish(self.db_path.to_str().expect("utf-8"))
+            .expect("open the test database")
+    }
+
+    /// `SELECT COUNT(*)` of a table, optionally with a WHERE clause.
+    pub fn count(&self, table_and_where: &str) -> i64 {
+        use diesel::{QueryableByName, RunQueryDsl};
+        #[derive(QueryableByName)]
+        struct Row {
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            n: i64,
+        }
+        let rows: Vec<Row> =
+            diesel::sql_query(format!("SELECT COUNT(*) AS n FROM {table_and_where}"))
+                .load(&mut self.db())
+                .expect("count");
+        rows[0].n
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.base, path)
     }
@@ -69,13 +223,28 @@ impl TestApp {
             .expect("request")
     }
 
-    #[allow(dead_code)]
     pub async fn post_json(&self, path: &str, body: &Value) -> Response {
         self.request(Method::POST, path)
             .json(body)
             .send()
             .await
             .expect("request")
+    }
+}
+
+fn user_from(body: &Value, email: &str) -> User {
+    User {
+        id: body["member"]["id"].as_str().expect("member id").to_owned(),
+        email: email.to_owned(),
+        password: PASSWORD.to_owned(),
+        token: body["access_token"]
+            .as_str()
+            .expect("access token")
+            .to_owned(),
+        refresh_token: body["refresh_token"]
+            .as_str()
+            .expect("refresh token")
+            .to_owned(),
     }
 }
 

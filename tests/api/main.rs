@@ -2,4 +2,7 @@
 
 mod helpers;
 
+mod auth;
+mod invitations;
+mod members;
 mod service;

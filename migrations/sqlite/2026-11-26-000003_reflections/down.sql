@@ -1,0 +1,10 @@
+DROP TABLE comments;
+DROP TRIGGER reflections_fts_update;
+DROP TRIGGER reflections_fts_delete;
+DROP TRIGGER reflections_fts_insert;
+DROP TABLE reflections_fts;
+DROP TRIGGER reflections_lookup_update;
+DROP TRIGGER reflections_lookup_insert;
+DROP TABLE reflection_tags;
+DROP TABLE reflection_tensions;
+DROP TABLE reflections;

@@ -1,0 +1,3 @@
+//! Organisatienetwerken: the networks members organize, and who takes part in them.
+
+pub mod types;

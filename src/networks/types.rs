@@ -1,0 +1,5 @@
+//! Networks (organisatienetwerken): ids and bodies.
+
+use crate::uuid_id;
+
+uuid_id!(NetworkId, "A network's id.");

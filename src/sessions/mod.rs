@@ -1,0 +1,3 @@
+//! Sessions (bijeenkomsten): scheduling, registration, waitlist, attendance and the calendar.
+
+pub mod types;

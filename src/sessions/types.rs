@@ -1,0 +1,5 @@
+//! Sessions (bijeenkomsten): ids and bodies.
+
+use crate::uuid_id;
+
+uuid_id!(SessionId, "A session's id.");
