@@ -38,6 +38,9 @@ pub enum Command {
         #[command(flatten)]
         settings: Settings,
     },
+    /// Exit 0 when the service at `--bind` answers `/ready` with 200 (for container health
+    /// checks, where no HTTP client is installed).
+    Healthcheck(Settings),
     /// Print the OpenAPI document.
     Openapi,
     /// Write a consistent copy of the database while the service runs.

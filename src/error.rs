@@ -66,8 +66,9 @@ pub enum ApiError {
     Forbidden(String),
     #[error("not found: {0}")]
     NotFound(String),
+    /// A known path with a method it does not take; carries the methods it does take.
     #[error("method not allowed")]
-    MethodNotAllowed,
+    MethodNotAllowed(Vec<String>),
     #[error("conflict: {0}")]
     Conflict(String),
     #[error("precondition failed: {0}")]
@@ -103,7 +104,7 @@ impl ApiError {
             Self::Unauthorized(_) => ("unauthorized", "Unauthorized"),
             Self::Forbidden(_) => ("forbidden", "Forbidden"),
             Self::NotFound(_) => ("not-found", "Not found"),
-            Self::MethodNotAllowed => ("method-not-allowed", "Method not allowed"),
+            Self::MethodNotAllowed(_) => ("method-not-allowed", "Method not allowed"),
             Self::Conflict(_) => ("conflict", "Conflict"),
             Self::PreconditionFailed(_) => ("precondition-failed", "Precondition failed"),
             Self::PayloadTooLarge => ("payload-too-large", "Payload too large"),
@@ -124,7 +125,7 @@ impl ApiError {
             | Self::Conflict(d)
             | Self::PreconditionFailed(d)
             | Self::Unavailable(d) => d.clone(),
-            Self::MethodNotAllowed => "This path does not accept that method.".into(),
+            Self::MethodNotAllowed(_) => "This path does not accept that method.".into(),
             Self::PayloadTooLarge => "The request body exceeds 64 KiB.".into(),
             Self::UnsupportedMediaType => "The request body must be application/json.".into(),
             Self::Validation(errors) => match errors.len() {
@@ -161,7 +162,7 @@ impl ResponseError for ApiError {
             Self::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             Self::Forbidden(_) => StatusCode::FORBIDDEN,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
-            Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            Self::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
             Self::Conflict(_) => StatusCode::CONFLICT,
             Self::PreconditionFailed(_) => StatusCode::PRECONDITION_FAILED,
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
@@ -186,6 +187,9 @@ impl ResponseError for ApiError {
             }
             Self::RateLimited { retry_after } => {
                 res.insert_header((header::RETRY_AFTER, retry_after.to_string()));
+            }
+            Self::MethodNotAllowed(allowed) => {
+                res.insert_header((header::ALLOW, allowed.join(", ")));
             }
             _ => {}
         }

@@ -164,8 +164,8 @@ fn required_fields<T: PartialSchema>() -> Vec<String> {
 
 /// The `If-Match` header of a conditional write, as the version it names.
 ///
-/// `None` when absent (the write is unconditional). A header that names no version of ours
-/// (`*` aside) can never match: 412.
+/// `None` when absent or `*` (the write is unconditional). A header that is not an entity tag
+/// of ours (`"3"`, `W/"3"`) is malformed: 400.
 pub struct IfMatch(pub Option<i64>);
 
 impl IfMatch {
@@ -179,6 +179,40 @@ impl IfMatch {
             _ => Ok(()),
         }
     }
+
+    fn parse(raw: &str) -> Option<Self> {
+        let raw = raw.trim();
+        if raw == "*" {
+            return Some(IfMatch(None));
+        }
+        let tag = raw.strip_prefix("W/").unwrap_or(raw);
+        // A bare version (`3`) is taken too: clients often drop the quotes.
+        let digits = match tag.strip_prefix('"') {
+            Some(rest) => rest.strip_suffix('"')?,
+            None if tag.len() == raw.len() => tag,
+            None => return None,
+        };
+        if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        // More digits than any version could have can never match.
+        Some(IfMatch(Some(digits.parse().unwrap_or(-1))))
+    }
+}
+
+/// `If-Match` as the spec documents it; handlers take [`IfMatch`] and list this in `params`.
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Header)]
+#[allow(dead_code)]
+pub struct IfMatchHeader {
+    /// The `ETag` you last saw; a stale one is answered 412 and nothing changes.
+    #[param(
+        rename = "If-Match",
+        required = false,
+        pattern = r#"^(\*|(W/)?"[0-9]+"|[0-9]+)$"#,
+        example = "\"1\""
+    )]
+    if_match: String,
 }
 
 impl FromRequest for IfMatch {
@@ -188,15 +222,12 @@ impl FromRequest for IfMatch {
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let parsed = match req.headers().get(header::IF_MATCH) {
             None => Ok(IfMatch(None)),
-            Some(raw) => match raw.to_str().map(str::trim) {
-                Ok("*") => Ok(IfMatch(None)),
-                Ok(text) => {
-                    let bare = text.trim_start_matches("W/").trim_matches('"');
-                    // An unparsable tag can never equal a version: let it fail as stale.
-                    Ok(IfMatch(Some(bare.parse().unwrap_or(-1))))
-                }
-                Err(_) => Err(ApiError::BadRequest("If-Match is not valid text.".into()).into()),
-            },
+            Some(raw) => raw.to_str().ok().and_then(IfMatch::parse).ok_or_else(|| {
+                ApiError::BadRequest(
+                    "If-Match must be an ETag of this resource, like \"3\".".into(),
+                )
+                .into()
+            }),
         };
         std::future::ready(parsed)
     }
@@ -268,6 +299,17 @@ mod tests {
     #[test]
     fn non_object_body_is_one_error() {
         assert_eq!(fields(parse_body(json!([1, 2]))), ["body"]);
+    }
+
+    #[test]
+    fn if_match_parsing() {
+        assert_eq!(IfMatch::parse("\"3\"").and_then(|m| m.0), Some(3));
+        assert_eq!(IfMatch::parse("W/\"3\"").and_then(|m| m.0), Some(3));
+        assert!(IfMatch::parse("*").is_some_and(|m| m.0.is_none()));
+        assert_eq!(IfMatch::parse("3").and_then(|m| m.0), Some(3));
+        for bad in ["null", "\"\"", "\"x\"", "W/3", "\"3"] {
+            assert!(IfMatch::parse(bad).is_none(), "{bad}");
+        }
     }
 
     #[test]

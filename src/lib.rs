@@ -88,7 +88,9 @@ impl Application {
         let listener =
             TcpListener::bind(&settings.bind).with_context(|| format!("bind {}", settings.bind))?;
         let port = listener.local_addr()?.port();
-        let spec = web::Data::new(openapi::SpecJson(openapi::render(&api_doc())));
+        let doc = api_doc();
+        let route_table = web::Data::new(openapi::RouteTable::new(&doc));
+        let spec = web::Data::new(openapi::SpecJson(openapi::render(&doc)));
         let cors_origins = settings.cors_origins.clone();
         let state = web::Data::new(AppState {
             pool,
@@ -101,6 +103,7 @@ impl Application {
                 .openapi(openapi::ApiDoc::openapi())
                 .app_data(state.clone())
                 .app_data(spec.clone())
+                .app_data(route_table.clone())
                 .app_data(
                     web::JsonConfig::default()
                         .limit(MAX_BODY_BYTES)
@@ -150,13 +153,12 @@ async fn docs_redirect() -> HttpResponse {
 }
 
 /// Unknown path: 404; known path with a method it does not take: 405.
-async fn unmatched(req: HttpRequest) -> Result<HttpResponse, ApiError> {
-    if req.resource_map().has_resource(req.path()) {
-        Err(ApiError::MethodNotAllowed)
-    } else {
-        Err(ApiError::NotFound(format!(
-            "There is nothing at {}.",
-            req.path()
-        )))
+async fn unmatched(
+    req: HttpRequest,
+    routes: web::Data<openapi::RouteTable>,
+) -> Result<HttpResponse, ApiError> {
+    match routes.allowed(req.path()) {
+        Some(allowed) => Err(ApiError::MethodNotAllowed(allowed)),
+        None => Err(ApiError::NotFound("There is nothing at this path.".into())),
     }
 }

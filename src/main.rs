@@ -2,7 +2,7 @@ use clap::Parser;
 
 use leergemeenschap::cli::{Cli, Command};
 use leergemeenschap::config::Secret;
-use leergemeenschap::{api_doc, db, members, openapi, telemetry, Application};
+use leergemeenschap::{api_doc, db, health, members, openapi, telemetry, Application};
 
 #[actix_web::main]
 async fn main() -> anyhow::Result<()> {
@@ -34,6 +34,12 @@ async fn main() -> anyhow::Result<()> {
             db::migrate(&pool)?;
             let id = members::create_admin(&pool, &email, &display_name, &password)?;
             println!("created admin {id} ({email})");
+        }
+        Command::Healthcheck(settings) => {
+            if let Err(err) = health::probe(&settings.bind) {
+                eprintln!("unhealthy: {err:#}");
+                std::process::exit(1);
+            }
         }
         Command::Openapi => print!("{}", openapi::render(&api_doc())),
         Command::Backup { to, settings } => {

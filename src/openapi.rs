@@ -175,3 +175,73 @@ pub fn render(spec: &utoipa::openapi::OpenApi) -> String {
     json.push('\n');
     json
 }
+
+/// The documented paths and their methods, to answer a wrong method with 405 and an `Allow`
+/// header (RFC 9110) that is exactly what the spec says.
+pub struct RouteTable(Vec<(Vec<String>, Vec<String>)>);
+
+impl RouteTable {
+    pub fn new(spec: &utoipa::openapi::OpenApi) -> Self {
+        let mut routes = Vec::new();
+        for (path, item) in &spec.paths.paths {
+            let segments = path.split('/').map(str::to_owned).collect();
+            let json = serde_json::to_value(item).unwrap_or_default();
+            let methods = [
+                "get", "put", "post", "delete", "options", "head", "patch", "trace",
+            ]
+            .iter()
+            .filter(|m| json.get(**m).is_some())
+            .map(|m| m.to_uppercase())
+            .collect();
+            routes.push((segments, methods));
+        }
+        // The documentation pages are served but not part of the API document.
+        routes.push((vec![String::new(), "docs".into()], vec!["GET".into()]));
+        Self(routes)
+    }
+
+    /// The methods `path` takes, or `None` when no documented path matches it.
+    pub fn allowed(&self, path: &str) -> Option<Vec<String>> {
+        let segments: Vec<&str> = path.split('/').collect();
+        let mut allowed: Vec<String> = Vec::new();
+        for (template, methods) in &self.0 {
+            let fits = template.len() == segments.len()
+                && template
+                    .iter()
+                    .zip(&segments)
+                    .all(|(t, s)| segment_matches(t, s));
+            if fits {
+                allowed.extend(methods.iter().cloned());
+            }
+        }
+        (!allowed.is_empty()).then_some(allowed)
+    }
+}
+
+/// `{id}` matches any non-empty segment; `{token}.ics` any with that suffix.
+fn segment_matches(template: &str, segment: &str) -> bool {
+    match (template.find('{'), template.rfind('}')) {
+        (Some(open), Some(close)) if open < close => {
+            let (prefix, suffix) = (&template[..open], &template[close + 1..]);
+            segment.len() > prefix.len() + suffix.len()
+                && segment.starts_with(prefix)
+                && segment.ends_with(suffix)
+        }
+        _ => template == segment,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::segment_matches;
+
+    #[test]
+    fn path_templates_match_segments() {
+        assert!(segment_matches("{id}", "abc"));
+        assert!(!segment_matches("{id}", ""));
+        assert!(segment_matches("{token}.ics", "x.ics"));
+        assert!(!segment_matches("{token}.ics", "x.ical"));
+        assert!(segment_matches("members", "members"));
+        assert!(!segment_matches("members", "member"));
+    }
+}

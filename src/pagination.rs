@@ -3,26 +3,85 @@
 //! A cursor carries the sort key and id of the last item of a page; the next page starts
 //! strictly after that pair. Rows inserted meanwhile therefore never shift a page: nothing is
 //! skipped or repeated.
+//!
+//! Cursors are `<key as hex>.<id as 32 hex digits>`. The format is opaque to clients, but it is
+//! chosen so that the pattern the spec documents for `cursor` admits only strings we can read:
+//! a string matching it is always a valid position, and anything else is a 400.
 
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine;
-use serde::de::DeserializeOwned;
-use serde::{Deserialize, Serialize};
+use chrono::{DateTime, NaiveDateTime};
+use uuid::Uuid;
 
 use crate::error::ApiError;
 
 pub const DEFAULT_LIMIT: i64 = 20;
 pub const MAX_LIMIT: i64 = 100;
 
+/// A sort key that can stand in a cursor.
+pub trait CursorKey: Sized {
+    fn to_hex(&self) -> String;
+    /// `None` when `hex` is not of this key's form.
+    fn from_hex(hex: &str) -> Option<Self>;
+}
+
+impl CursorKey for i64 {
+    fn to_hex(&self) -> String {
+        format!("{:016x}", u64::from_ne_bytes(self.to_ne_bytes()))
+    }
+    fn from_hex(hex: &str) -> Option<Self> {
+        if hex.len() != 16 || !is_lower_hex(hex) {
+            return None;
+        }
+        let bits = u64::from_str_radix(hex, 16).ok()?;
+        Some(i64::from_ne_bytes(bits.to_ne_bytes()))
+    }
+}
+
+impl CursorKey for NaiveDateTime {
+    fn to_hex(&self) -> String {
+        self.and_utc().timestamp_micros().to_hex()
+    }
+    fn from_hex(hex: &str) -> Option<Self> {
+        let micros = i64::from_hex(hex)?;
+        // Every 16-digit key is a position: far-off instants clamp to the ends of time.
+        Some(match DateTime::from_timestamp_micros(micros) {
+            Some(at) => at.naive_utc(),
+            None if micros < 0 => NaiveDateTime::MIN,
+            None => NaiveDateTime::MAX,
+        })
+    }
+}
+
+impl CursorKey for String {
+    fn to_hex(&self) -> String {
+        self.bytes().map(|b| format!("{b:02x}")).collect()
+    }
+    fn from_hex(hex: &str) -> Option<Self> {
+        if !hex.len().is_multiple_of(2) || !is_lower_hex(hex) {
+            return None;
+        }
+        let bytes: Option<Vec<u8>> = (0..hex.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).ok())
+            .collect();
+        // Bytes that are not UTF-8 still name a position in the order.
+        Some(String::from_utf8_lossy(&bytes?).into_owned())
+    }
+}
+
+fn is_lower_hex(s: &str) -> bool {
+    s.bytes()
+        .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+}
+
 /// A validated page request.
 #[derive(Debug, Clone)]
 pub struct PageRequest<K> {
     pub limit: i64,
-    /// Where the previous page ended: `(sort key, id)`.
+    /// Where the previous page ended: `(sort key, id)`, the id hyphenated as stored.
     pub after: Option<(K, String)>,
 }
 
-impl<K: DeserializeOwned> PageRequest<K> {
+impl<K: CursorKey> PageRequest<K> {
     /// From the `limit` and `cursor` query parameters: 400 for a limit outside 1–100 or a
     /// cursor that we did not make.
     pub fn parse(limit: Option<i64>, cursor: Option<&str>) -> Result<Self, ApiError> {
@@ -42,27 +101,25 @@ impl<K: DeserializeOwned> PageRequest<K> {
     }
 }
 
-#[derive(Serialize, Deserialize)]
-struct Cursor<K> {
-    k: K,
-    id: String,
-}
-
-fn decode<K: DeserializeOwned>(raw: &str) -> Result<(K, String), ApiError> {
+fn decode<K: CursorKey>(raw: &str) -> Result<(K, String), ApiError> {
     let bad = || ApiError::BadRequest("cursor is malformed; use next_cursor as given".into());
-    let bytes = URL_SAFE_NO_PAD.decode(raw).map_err(|_| bad())?;
-    let cursor: Cursor<K> = serde_json::from_slice(&bytes).map_err(|_| bad())?;
-    Ok((cursor.k, cursor.id))
+    let (key, id) = raw.rsplit_once('.').ok_or_else(bad)?;
+    if id.len() != 32 || !is_lower_hex(id) {
+        return Err(bad());
+    }
+    let id = Uuid::parse_str(id).map_err(|_| bad())?;
+    let key = K::from_hex(key).ok_or_else(bad)?;
+    Ok((key, id.hyphenated().to_string()))
 }
 
-fn encode<K: Serialize>(key: K, id: String) -> String {
-    // Serializing a plain key and a string cannot fail.
-    let json = serde_json::to_vec(&Cursor { k: key, id }).unwrap_or_default();
-    URL_SAFE_NO_PAD.encode(json)
+fn encode<K: CursorKey>(key: &K, id: &str) -> String {
+    // Every listed id is a UUID; the nil fallback only keeps a broken invariant from panicking.
+    let id = Uuid::parse_str(id).unwrap_or_default();
+    format!("{}.{}", key.to_hex(), id.simple())
 }
 
 /// Cuts the `fetch()` rows down to one page and makes the cursor for the next, if any.
-pub fn finish<T, K: Serialize>(
+pub fn finish<T, K: CursorKey>(
     mut rows: Vec<T>,
     page: &PageRequest<impl Sized>,
     key: impl Fn(&T) -> (K, String),
@@ -74,7 +131,7 @@ pub fn finish<T, K: Serialize>(
     rows.truncate(limit);
     let next = rows.last().map(|last| {
         let (k, id) = key(last);
-        encode(k, id)
+        encode(&k, &id)
     });
     (rows, next)
 }
@@ -97,6 +154,8 @@ macro_rules! page_of {
 mod tests {
     use super::*;
 
+    const ID: &str = "5f0c6a8e-2b7d-4a8e-9a57-3c1f0f6b9e21";
+
     #[test]
     fn limit_bounds() {
         assert!(PageRequest::<String>::parse(Some(0), None).is_err());
@@ -115,22 +174,49 @@ mod tests {
             limit: 2,
             after: None,
         };
-        let rows = vec![("a", "1"), ("b", "2"), ("c", "3")];
+        let rows = vec![("Anne", ID), ("Bram", ID), ("Celine", ID)];
         let (rows, next) = finish(rows, &page, |r| (r.0.to_owned(), r.1.to_owned()));
         assert_eq!(rows.len(), 2);
         let next = next.expect("a next cursor");
         let parsed = PageRequest::<String>::parse(Some(2), Some(&next)).expect("valid cursor");
-        assert_eq!(parsed.after, Some(("b".to_owned(), "2".to_owned())));
+        assert_eq!(parsed.after, Some(("Bram".to_owned(), ID.to_owned())));
+    }
+
+    #[test]
+    fn time_keys_round_trip_and_clamp() {
+        let at = DateTime::from_timestamp_micros(1_780_000_000_123_456)
+            .expect("time")
+            .naive_utc();
+        assert_eq!(NaiveDateTime::from_hex(&at.to_hex()), Some(at));
+        assert_eq!(
+            NaiveDateTime::from_hex("7fffffffffffffff"),
+            Some(NaiveDateTime::MAX)
+        );
+        assert_eq!(NaiveDateTime::from_hex("abc"), None);
     }
 
     #[test]
     fn garbage_cursor_is_bad_request() {
-        assert!(matches!(
-            PageRequest::<String>::parse(None, Some("not a cursor!")),
-            Err(ApiError::BadRequest(_))
-        ));
-        let wrong_shape = URL_SAFE_NO_PAD.encode(b"[1,2]");
-        assert!(PageRequest::<String>::parse(None, Some(&wrong_shape)).is_err());
+        for raw in [
+            "not a cursor!",
+            "zz.5f0c6a8e2b7d4a8e9a573c1f0f6b9e21",
+            "ab.123",
+            "abc",
+        ] {
+            assert!(
+                matches!(
+                    PageRequest::<String>::parse(None, Some(raw)),
+                    Err(ApiError::BadRequest(_))
+                ),
+                "{raw}"
+            );
+        }
+        assert!(PageRequest::<NaiveDateTime>::parse(
+            None,
+            Some("ab.5f0c6a8e2b7d4a8e9a573c1f0f6b9e21")
+        )
+        .is_err());
+        assert!(PageRequest::<String>::parse(None, Some("")).is_err());
     }
 
     #[test]
@@ -139,7 +225,7 @@ mod tests {
             limit: 5,
             after: None,
         };
-        let (_, next) = finish(vec![1, 2], &page, |r| (r.to_string(), r.to_string()));
+        let (_, next) = finish(vec![1, 2], &page, |_| (String::new(), ID.to_owned()));
         assert!(next.is_none());
     }
 }

@@ -22,28 +22,31 @@ impl Errors {
         }
     }
 
-    /// Trims `value` and checks it is `min..=max` characters long (Unicode scalar values).
+    /// Checks that `value` is `min..=max` characters long (Unicode scalar values, as JSON Schema
+    /// counts) and, when required (`min` ≥ 1), not blank. The value is kept as written, so what
+    /// the spec documents (`minLength`, `maxLength`, `pattern: \S`) is exactly what is checked.
     pub fn text(&mut self, field: &str, value: &str, min: usize, max: usize) -> String {
-        let trimmed = value.trim();
-        let len = trimmed.chars().count();
+        let len = value.chars().count();
         if len < min || len > max {
             self.add(field, length_message(min, max));
+        } else if min > 0 && value.trim().is_empty() {
+            self.add(field, "must not be blank");
         }
-        trimmed.to_owned()
+        value.to_owned()
     }
 
-    /// Like [`Errors::text`] for an optional field; an empty string becomes `None`.
+    /// Like [`Errors::text`] for an optional field; an empty or blank string becomes `None`.
     pub fn optional_text(
         &mut self,
         field: &str,
         value: Option<&str>,
         max: usize,
     ) -> Option<String> {
-        let trimmed = value.map(str::trim).filter(|v| !v.is_empty())?;
-        if trimmed.chars().count() > max {
+        let value = value?;
+        if value.chars().count() > max {
             self.add(field, format!("must be at most {max} characters"));
         }
-        Some(trimmed.to_owned())
+        (!value.trim().is_empty()).then(|| value.to_owned())
     }
 
     /// `Ok(value)` when nothing was recorded, else the 422 naming every field.
@@ -71,9 +74,16 @@ mod tests {
     #[test]
     fn text_counts_characters_not_bytes() {
         let mut errors = Errors::new();
-        let value = errors.text("title", "  één coördinatie ", 1, 15);
+        let value = errors.text("title", "één coördinatie", 1, 15);
         assert_eq!(value, "één coördinatie");
         assert!(errors.finish(()).is_ok());
+    }
+
+    #[test]
+    fn blank_required_text_is_refused() {
+        let mut errors = Errors::new();
+        errors.text("title", "   ", 1, 15);
+        assert!(errors.finish(()).is_err());
     }
 
     #[test]

@@ -54,6 +54,7 @@ pub struct ListAuditQuery {
     #[param(minimum = 1, maximum = 100)]
     pub limit: Option<i64>,
     /// `next_cursor` of the previous page.
+    #[param(pattern = r"^[0-9a-f]{16}\.[0-9a-f]{32}$")]
     pub cursor: Option<String>,
 }
 

@@ -39,7 +39,12 @@ pub struct Keys {
 impl Keys {
     /// From `LG_JWT_SECRET`, or from the secret generated once in the data folder.
     pub fn load(settings: &Settings) -> anyhow::Result<Self> {
-        let secret = match &settings.jwt_secret {
+        // An empty LG_JWT_SECRET (as compose files pass through) counts as unset.
+        let configured = settings
+            .jwt_secret
+            .as_ref()
+            .filter(|s| !s.expose().is_empty());
+        let secret = match configured {
             Some(secret) => secret.clone(),
             None => stored_secret(&settings.database_url.data_dir())?,
         };

@@ -34,7 +34,12 @@ pub struct LogoutRequest {
 #[serde(deny_unknown_fields)]
 pub struct RegisterRequest {
     pub invitation_code: String,
-    #[schema(min_length = 1, max_length = 100, example = "Fatima el Amrani")]
+    #[schema(
+        min_length = 1,
+        max_length = 100,
+        pattern = r"\S",
+        example = "Fatima el Amrani"
+    )]
     pub display_name: String,
     /// 12–128 characters.
     #[schema(min_length = 12, max_length = 128)]

@@ -45,7 +45,7 @@ impl InvitationStatus {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateInvitation {
-    #[schema(example = "joost@zorggroep-oost.example")]
+    #[schema(format = Email, max_length = 254, example = "joost@zorggroep-oost.example")]
     pub email: String,
     pub role: Role,
 }
@@ -74,6 +74,7 @@ pub struct ListInvitationsQuery {
     #[param(minimum = 1, maximum = 100)]
     pub limit: Option<i64>,
     /// `next_cursor` of the previous page.
+    #[param(pattern = r"^[0-9a-f]{16}\.[0-9a-f]{32}$")]
     pub cursor: Option<String>,
 }
 
@@ -130,13 +131,8 @@ impl TryFrom<RegisterRequest> for Registration {
             ORGANIZATION_MAX,
         );
         let job_title = errors.optional_text("job_title", body.job_title.as_deref(), JOB_TITLE_MAX);
-        errors.check(
-            !body.invitation_code.trim().is_empty(),
-            "invitation_code",
-            "is required",
-        );
         errors.finish(Registration {
-            code: body.invitation_code.trim().to_owned(),
+            code: body.invitation_code,
             display_name,
             password: Secret::new(body.password),
             member_kind: body.member_kind,

@@ -15,7 +15,7 @@ use crate::auth::{self, password, AuthMember};
 use crate::config::Secret;
 use crate::db::{self, DbConn};
 use crate::error::ApiError;
-use crate::extract::{etag, IfMatch, Json};
+use crate::extract::{etag, IfMatch, IfMatchHeader, Json};
 use crate::pagination::{self, PageRequest};
 use crate::AppState;
 
@@ -70,7 +70,7 @@ pub async fn get_me(state: web::Data<AppState>, me: AuthMember) -> Result<HttpRe
 #[utoipa::path(
     tag = "me",
     request_body = UpdateMe,
-    params(("If-Match" = Option<String>, Header, description = "The `ETag` you last saw.")),
+    params(IfMatchHeader),
     security(("bearer" = [])),
     responses(
         (status = 200, body = MemberResponse, headers(("ETag" = String))),
@@ -228,7 +228,7 @@ pub async fn get_member(
 /// demoted or deactivated. Takes effect on the member's next request.
 #[utoipa::path(
     tag = "members",
-    params(MemberPath, ("If-Match" = Option<String>, Header, description = "The `ETag` you last saw.")),
+    params(MemberPath, IfMatchHeader),
     request_body = UpdateMember,
     security(("bearer" = [])),
     responses(

@@ -94,6 +94,7 @@ pub struct ListMembersQuery {
     #[param(minimum = 1, maximum = 100)]
     pub limit: Option<i64>,
     /// `next_cursor` of the previous page.
+    #[param(pattern = r"^(?:[0-9a-f]{2})*\.[0-9a-f]{32}$")]
     pub cursor: Option<String>,
 }
 
@@ -108,7 +109,7 @@ pub struct MemberPath {
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateMe {
-    #[schema(min_length = 1, max_length = 100)]
+    #[schema(min_length = 1, max_length = 100, pattern = r"\S")]
     pub display_name: Option<String>,
     #[serde(default, with = "crate::validation::patch")]
     #[schema(value_type = Option<String>, max_length = 200)]
