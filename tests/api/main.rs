@@ -3,6 +3,7 @@
 mod helpers;
 
 mod auth;
+mod crash;
 mod invitations;
 mod members;
 mod service;
