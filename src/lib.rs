@@ -10,12 +10,14 @@ pub mod db;
 pub mod error;
 pub mod extract;
 pub mod health;
+pub mod insights;
 pub mod invitations;
 pub mod members;
 pub mod middleware;
 pub mod networks;
 pub mod openapi;
 pub mod pagination;
+pub mod privacy;
 pub mod reflections;
 pub mod schema;
 pub mod sessions;
@@ -58,6 +60,8 @@ pub fn routes(cfg: &mut ServiceConfig) {
             .configure(auth::routes::configure)
             .configure(members::routes::configure)
             .configure(invitations::routes::configure)
+            .configure(privacy::routes::configure)
+            .configure(insights::routes::configure)
             .configure(audit::routes::configure),
     );
 }

@@ -6,4 +6,5 @@ mod auth;
 mod crash;
 mod invitations;
 mod members;
+mod privacy;
 mod service;
