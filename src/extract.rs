@@ -450,7 +450,9 @@ mod tests {
 
     #[test]
     fn missing_fields_and_value_errors_are_reported_together() {
-        let mut got = fields(parse_body::<Body>(json!({"title": "much too long a title"})));
+        let mut got = fields(parse_body::<Body>(
+            json!({"title": "much too long a title"}),
+        ));
         got.sort();
         assert_eq!(got, ["body", "title"]);
     }

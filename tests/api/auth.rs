@@ -431,7 +431,10 @@ async fn register_reports_every_invalid_field() {
         .collect();
     fields.sort_unstable();
     // A wrong enum value and the value rules of the other fields, all in one answer.
-    assert_eq!(fields, ["display_name", "member_kind", "organization", "password"]);
+    assert_eq!(
+        fields,
+        ["display_name", "member_kind", "organization", "password"]
+    );
 
     let res = app
         .post_json(
@@ -444,7 +447,11 @@ async fn register_reports_every_invalid_field() {
         .await;
     let body = assert_problem(res, StatusCode::UNPROCESSABLE_ENTITY, "validation").await;
     assert_eq!(body["errors"].as_array().map(Vec::len), Some(4), "{body}");
-    assert!(body["errors"].as_array().expect("errors").iter().any(|e| e["field"] == "typo"));
+    assert!(body["errors"]
+        .as_array()
+        .expect("errors")
+        .iter()
+        .any(|e| e["field"] == "typo"));
 
     let res = app
         .post_json(
