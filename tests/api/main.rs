@@ -5,4 +5,5 @@ mod helpers;
 mod auth;
 mod invitations;
 mod members;
+mod networks;
 mod service;
