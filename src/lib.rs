@@ -59,6 +59,8 @@ pub fn routes(cfg: &mut ServiceConfig) {
             .configure(members::routes::configure)
             .configure(invitations::routes::configure)
             .configure(networks::routes::configure)
+            .configure(sessions::routes::configure)
+            .configure(sessions::registration::configure)
             .configure(audit::routes::configure),
     );
 }

@@ -7,3 +7,4 @@ mod invitations;
 mod members;
 mod networks;
 mod service;
+mod sessions;
