@@ -61,6 +61,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
             .configure(networks::routes::configure)
             .configure(sessions::routes::configure)
             .configure(sessions::registration::configure)
+            .configure(sessions::calendar::configure)
             .configure(audit::routes::configure),
     );
 }

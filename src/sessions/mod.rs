@@ -1,5 +1,6 @@
 //! Sessions (bijeenkomsten): scheduling, registration, waitlist, attendance and the calendar.
 
+pub mod calendar;
 pub mod model;
 pub mod queries;
 pub mod registration;

@@ -7,12 +7,12 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::model::SessionRow;
-use super::types::{SessionFields, SessionId, SessionStatus};
+use super::types::{RegistrationStatus, SessionFields, SessionId, SessionStatus};
 use crate::db::{now, DbConn};
 use crate::error::ApiError;
 use crate::members::types::{MemberId, Role};
 use crate::pagination::PageRequest;
-use crate::schema::{members, session_facilitators, sessions};
+use crate::schema::{calendar_tokens, members, registrations, session_facilitators, sessions};
 
 /// A session, or 404.
 pub fn get(conn: &mut DbConn, id: SessionId) -> Result<SessionRow, ApiError> {
@@ -196,5 +196,54 @@ pub fn list(
     Ok(query
         .order((sessions::starts_at, sessions::id))
         .limit(page.fetch())
+        .load(conn)?)
+}
+
+/// Makes `token_hash` the member's one calendar feed secret, revoking any previous one.
+pub fn replace_calendar_token(
+    conn: &mut DbConn,
+    member: MemberId,
+    token_hash: &str,
+) -> Result<(), ApiError> {
+    diesel::replace_into(calendar_tokens::table)
+        .values((
+            calendar_tokens::member_id.eq(member),
+            calendar_tokens::token_hash.eq(token_hash),
+            calendar_tokens::created_at.eq(now()),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// The active member whose calendar feed secret hashes to `token_hash`.
+pub fn calendar_owner(conn: &mut DbConn, token_hash: &str) -> Result<Option<MemberId>, ApiError> {
+    Ok(calendar_tokens::table
+        .inner_join(members::table)
+        .filter(calendar_tokens::token_hash.eq(token_hash))
+        .filter(members::active.eq(true))
+        .filter(members::erased_at.is_null())
+        .select(members::id)
+        .first(conn)
+        .optional()?)
+}
+
+/// The most events one feed holds.
+pub const FEED_MAX: i64 = 500;
+
+/// The sessions `member` holds a place in that have not ended at `at` (cancelled ones
+/// included), by start.
+pub fn calendar_sessions(
+    conn: &mut DbConn,
+    member: MemberId,
+    at: NaiveDateTime,
+) -> Result<Vec<SessionRow>, ApiError> {
+    Ok(sessions::table
+        .inner_join(registrations::table)
+        .filter(registrations::member_id.eq(member))
+        .filter(registrations::status.eq(RegistrationStatus::Registered))
+        .filter(sessions::ends_at.gt(at))
+        .select(SessionRow::as_select())
+        .order((sessions::starts_at, sessions::id))
+        .limit(FEED_MAX)
         .load(conn)?)
 }

@@ -388,6 +388,23 @@ pub struct PutAttendance {
     pub present: Vec<MemberId>,
 }
 
+/// `POST /me/calendar-token`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CalendarTokenResponse {
+    /// The personal feed, an absolute path on this service (`/api/v1/calendar/<token>.ics`)
+    /// to prefix with its origin. It holds a secret: anyone with it can read your upcoming
+    /// sessions. Making a new one revokes the previous.
+    #[schema(example = "/api/v1/calendar/q3N0ZXN0LXRva2VuLW5vdC1yZWFsLWp1c3QtYW4tZXhhbXBsZQ.ics")]
+    pub url: String,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Path)]
+pub struct CalendarPath {
+    /// The secret of the feed, from `POST /me/calendar-token`.
+    pub token: String,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

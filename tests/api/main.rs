@@ -3,6 +3,7 @@
 mod helpers;
 
 mod auth;
+mod calendar;
 mod invitations;
 mod members;
 mod networks;
