@@ -208,13 +208,14 @@ pub async fn update_network(
     body: Json<UpdateNetwork>,
 ) -> Result<HttpResponse, ApiError> {
     let id = path.into_inner().id;
-    let change = NetworkChange::try_from(body.into_inner())?;
+    // Checked after the permission, so someone who may not edit learns only that.
+    let parsed = NetworkChange::try_from(body.into_inner());
     let network = db::run(&state.pool, move |conn| {
         db::write(conn, |conn| {
             let row = queries::get(conn, id)?;
             require_manager(conn, &me, &row)?;
             if_match.check(row.version)?;
-            let fields = change.apply(row.fields()?);
+            let fields = parsed?.apply(row.fields()?);
             queries::update(conn, id, &fields)?;
             let row = queries::get(conn, id)?;
             load_one(conn, row)

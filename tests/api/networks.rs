@@ -354,6 +354,10 @@ async fn coordinators_edit_their_own_network_only() {
         .patch_as(&participant, &own_path, &json!({"future": "transitional"}))
         .await;
     assert_problem(res, StatusCode::FORBIDDEN, "forbidden").await;
+    let res = app
+        .patch_as(&participant, &own_path, &json!({"name": ""}))
+        .await;
+    assert_problem(res, StatusCode::FORBIDDEN, "forbidden").await;
     assert_eq!(
         app.count("networks WHERE future = 'lasting' AND version = 1"),
         1
