@@ -186,9 +186,14 @@ pub fn ping(pool: &DbPool) -> bool {
 /// The current time as stored: UTC, truncated to microseconds so that every backend keeps
 /// exactly what it was given (keyset cursors compare stored values).
 pub fn now() -> chrono::NaiveDateTime {
-    let now = chrono::Utc::now().naive_utc();
-    now.with_nanosecond(now.nanosecond() / 1000 * 1000)
-        .unwrap_or(now)
+    stored(chrono::Utc::now())
+}
+
+/// A timestamp from a request as stored: UTC, truncated to microseconds like [`now`].
+pub fn stored(at: chrono::DateTime<chrono::Utc>) -> chrono::NaiveDateTime {
+    let at = at.naive_utc();
+    at.with_nanosecond(at.nanosecond() / 1000 * 1000)
+        .unwrap_or(at)
 }
 
 /// A stored timestamp as the API shows it.

@@ -29,7 +29,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
 }
 
 /// Email is shown to the member themself, to facilitators and to admins.
-fn may_see_email(me: &AuthMember, member: &MemberRow) -> bool {
+pub fn may_see_email(me: &AuthMember, member: &MemberRow) -> bool {
     me.id == member.id || me.is_staff()
 }
 

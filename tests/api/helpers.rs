@@ -342,3 +342,33 @@ pub fn integrity_check(path: &std::path::Path) -> String {
         .collect::<Vec<_>>()
         .join("\n")
 }
+
+/// Direct database edits, for states the API reaches only slowly or through other features:
+/// time passing, an erased account.
+impl TestApp {
+    /// Runs one SQL statement on the test database.
+    pub fn execute(&self, sql: &str) {
+        use diesel::RunQueryDsl;
+        let pool = self.db();
+        let mut conn = pool.get().expect("connection");
+        diesel::sql_query(sql)
+            .execute(&mut *conn)
+            .unwrap_or_else(|e| panic!("{sql}: {e}"));
+    }
+
+    /// Marks a member erased the way erasure leaves them: no email, no password, inactive.
+    pub fn erase_member(&self, id: &str) {
+        self.execute(&format!(
+            "UPDATE members SET erased_at = '2026-01-01 00:00:00', email = NULL, \
+             password_hash = NULL, active = FALSE WHERE id = '{id}'"
+        ));
+    }
+}
+
+/// The JSON body of a response, after checking its status.
+pub async fn json_body(res: Response, status: StatusCode) -> Value {
+    let actual = res.status();
+    let text = res.text().await.expect("body");
+    assert_eq!(actual, status, "unexpected status; body: {text}");
+    serde_json::from_str(&text).expect("a JSON body")
+}
