@@ -58,6 +58,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
             .configure(auth::routes::configure)
             .configure(members::routes::configure)
             .configure(invitations::routes::configure)
+            .configure(reflections::routes::configure)
             .configure(audit::routes::configure),
     );
 }

@@ -292,3 +292,43 @@ pub fn integrity_check(path: &std::path::Path) -> String {
         .collect::<Vec<_>>()
         .join("\n")
 }
+
+impl TestApp {
+    /// A network row written straight into the database, for features that only need one to
+    /// exist; returns its id.
+    pub fn insert_network_row(&self, name: &str) -> String {
+        use diesel::sql_types::Text;
+        use diesel::RunQueryDsl;
+        let id = uuid::Uuid::new_v4().to_string();
+        diesel::sql_query(
+            "INSERT INTO networks (id, name, name_key, description, task, value, focus_kind,
+                 focus_label, future, created_at, updated_at)
+             VALUES (?, ?, lower(?), 'Samen rond de huurder die tussen wal en schip valt.',
+                 'Zelfstandig wonen na een verblijf in een instelling', 'direct', 'area',
+                 'Wijk Oost', 'lasting', '2026-03-01 14:00:00', '2026-03-01 14:00:00')",
+        )
+        .bind::<Text, _>(&id)
+        .bind::<Text, _>(name)
+        .bind::<Text, _>(name)
+        .execute(&mut self.db())
+        .expect("insert a network");
+        id
+    }
+
+    /// A session row written straight into the database; returns its id.
+    pub fn insert_session_row(&self, title: &str) -> String {
+        use diesel::sql_types::Text;
+        use diesel::RunQueryDsl;
+        let id = uuid::Uuid::new_v4().to_string();
+        diesel::sql_query(
+            "INSERT INTO sessions (id, title, theme, starts_at, ends_at, created_at, updated_at)
+             VALUES (?, ?, 'autonomy', '2026-04-01 14:00:00', '2026-04-01 16:00:00',
+                 '2026-03-01 14:00:00', '2026-03-01 14:00:00')",
+        )
+        .bind::<Text, _>(&id)
+        .bind::<Text, _>(title)
+        .execute(&mut self.db())
+        .expect("insert a session");
+        id
+    }
+}

@@ -5,4 +5,6 @@ mod helpers;
 mod auth;
 mod invitations;
 mod members;
+mod reflections;
+mod search;
 mod service;
