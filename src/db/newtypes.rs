@@ -81,7 +81,10 @@ macro_rules! uuid_id {
 /// `text_enum!(Role, "…", { Member => "member", Admin => "admin" })`.
 #[macro_export]
 macro_rules! text_enum {
-    ($name:ident, $doc:literal, { $($variant:ident => $text:literal),+ $(,)? }) => {
+    // `$text` is a `tt`, not a `literal`: a `literal` fragment reaches the derives wrapped in an
+    // invisible group, and utoipa then silently ignores `#[serde(rename = $text)]`, so the spec
+    // listed `Member` where the service says `member`.
+    ($name:ident, $doc:literal, { $($variant:ident => $text:tt),+ $(,)? }) => {
         #[doc = $doc]
         #[derive(
             Debug,

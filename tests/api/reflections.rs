@@ -211,6 +211,26 @@ async fn unknown_or_malformed_reflection_ids_are_404() {
 }
 
 #[actix_web::test]
+async fn the_spec_shows_enum_values_as_served() {
+    let app = spawn_app().await;
+    let spec: Value = app
+        .get("/api/v1/openapi.json")
+        .await
+        .json()
+        .await
+        .expect("spec");
+    let schemas = &spec["components"]["schemas"];
+    assert_eq!(
+        schemas["Visibility"]["enum"],
+        json!(["private", "facilitators", "community"])
+    );
+    assert_eq!(
+        schemas["Tension"]["enum"],
+        json!(["identity", "autonomy", "legitimacy"])
+    );
+}
+
+#[actix_web::test]
 async fn reflections_need_a_token() {
     let app = spawn_app().await;
     let res = app.get("/reflections").await;
