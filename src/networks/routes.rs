@@ -183,7 +183,7 @@ pub async fn get_network(
 /// `If-Match` is honoured.
 #[utoipa::path(
     tag = "networks",
-    params(NetworkPath, ("If-Match" = Option<String>, Header, description = "The `ETag` you last saw.")),
+    params(NetworkPath, crate::extract::IfMatchHeader),
     request_body = UpdateNetwork,
     security(("bearer" = [])),
     responses(
@@ -214,8 +214,10 @@ pub async fn update_network(
         db::write(conn, |conn| {
             let row = queries::get(conn, id)?;
             require_manager(conn, &me, &row)?;
+            // Invalid data is a 422 whatever the version; a valid change to an old version, 412.
+            let change = parsed?;
             if_match.check(row.version)?;
-            let fields = parsed?.apply(row.fields()?);
+            let fields = change.apply(row.fields()?);
             queries::update(conn, id, &fields)?;
             let row = queries::get(conn, id)?;
             load_one(conn, row)

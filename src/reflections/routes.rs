@@ -228,7 +228,7 @@ pub async fn get_reflection(
 /// when you may read it, else 404.
 #[utoipa::path(
     tag = "reflections",
-    params(ReflectionPath, ("If-Match" = Option<String>, Header, description = "The `ETag` you last saw.")),
+    params(ReflectionPath, crate::extract::IfMatchHeader),
     request_body = UpdateReflection,
     security(("bearer" = [])),
     responses(
@@ -264,9 +264,10 @@ pub async fn update_reflection(
                     "Only its author can edit a reflection.".into(),
                 ));
             }
-            if_match.check(row.version)?;
+            // Invalid data is a 422 whatever the version; a valid change to an old version, 412.
             let missing = queries::missing_links(conn, session, network)?;
             let change = with_errors(parsed, missing)?;
+            if_match.check(row.version)?;
             queries::update(conn, &row, change)?;
             let row = queries::get_visible(conn, &me, id)?;
             response(conn, row)

@@ -252,7 +252,7 @@ pub async fn get_session(
 /// waitlisted members in order. `If-Match` is honoured.
 #[utoipa::path(
     tag = "sessions",
-    params(SessionPath, ("If-Match" = Option<String>, Header, description = "The `ETag` you last saw.")),
+    params(SessionPath, crate::extract::IfMatchHeader),
     request_body = UpdateSession,
     security(("bearer" = [])),
     responses(
@@ -283,8 +283,9 @@ pub async fn update_session(
     let session = db::run(&state.pool, move |conn| {
         db::write(conn, |conn| {
             let row = get_managed(conn, &me, id)?;
-            if_match.check(row.version)?;
+            // Invalid data is a 422 whatever the version; a valid change to an old version, 412.
             let change = check_facilitators(conn, parsed, proposed.as_deref())?;
+            if_match.check(row.version)?;
             let fields = change.apply(row.fields())?;
             waitlist::check_capacity(conn, id, fields.capacity)?;
             queries::update(conn, id, &fields)?;
