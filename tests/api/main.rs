@@ -5,6 +5,7 @@ mod helpers;
 mod auth;
 mod calendar;
 mod crash;
+mod insights;
 mod invitations;
 mod members;
 mod networks;
