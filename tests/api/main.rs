@@ -12,5 +12,6 @@ mod networks;
 mod privacy;
 mod reflections;
 mod search;
+mod seed;
 mod service;
 mod sessions;
