@@ -21,7 +21,7 @@ use crate::audit::{self, AuditAction};
 use crate::auth::AuthMember;
 use crate::db::{self, DbConn};
 use crate::error::ApiError;
-use crate::extract::{etag, IfMatch, Json};
+use crate::extract::{IfMatch, Json};
 use crate::pagination::{self, PageRequest};
 use crate::AppState;
 
@@ -103,14 +103,13 @@ fn comment_response(conn: &mut DbConn, row: CommentRow) -> Result<CommentRespons
 }
 
 fn reflection_ok(status: StatusCode, reflection: &ReflectionResponse) -> HttpResponse {
-    let mut res = HttpResponse::build(status);
-    if status == StatusCode::CREATED {
-        res.insert_header((
-            header::LOCATION,
-            format!("/api/v1/reflections/{}", reflection.id),
-        ));
-    }
-    res.insert_header(etag(reflection.version)).json(reflection)
+    crate::extract::versioned(
+        status,
+        "reflections",
+        reflection.id,
+        reflection.version,
+        reflection,
+    )
 }
 
 /// Write a reflection. `visibility` defaults to `private`; `session_id` and `network_id`, when
