@@ -120,12 +120,12 @@ pub fn list(
         );
     }
     if let Some((name, id)) = &page.after {
-        query = query.filter(
+        // `<=`/`>=` up front lets SQLite seek to the cursor in the index; the OR alone would
+        // walk every row before it.
+        query = query.filter(members::display_name.ge(name.clone())).filter(
             members::display_name
                 .gt(name.clone())
-                .or(members::display_name
-                    .eq(name.clone())
-                    .and(members::id.gt(id.clone()))),
+                .or(members::id.gt(id.clone())),
         );
     }
     Ok(query
