@@ -11,6 +11,7 @@ mod members;
 mod networks;
 mod privacy;
 mod reflections;
+mod scale;
 mod search;
 mod seed;
 mod service;
