@@ -135,6 +135,9 @@ impl Application {
                 .wrap(from_fn(middleware::request_context))
         })
         .workers(workers)
+        // Every query runs on the blocking pool; threads beyond the connection pool would only
+        // wait for a connection, each holding its own stack and malloc arena.
+        .worker_max_blocking_threads(blocking_threads(workers))
         .listen(listener)?
         .run();
         Ok(Self { port, server })
@@ -160,6 +163,12 @@ async fn docs_redirect() -> HttpResponse {
     HttpResponse::PermanentRedirect()
         .insert_header((actix_web::http::header::LOCATION, "/docs/"))
         .finish()
+}
+
+/// Blocking threads per worker: together, as many as there are database connections.
+fn blocking_threads(workers: usize) -> usize {
+    let connections = usize::try_from(pool_size(workers)).unwrap_or(8);
+    connections.div_ceil(workers.max(1)).max(2)
 }
 
 /// Unknown path: 404; known path with a method it does not take: 405.
