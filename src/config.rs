@@ -57,6 +57,35 @@ impl DatabaseUrl {
     }
 }
 
+impl DatabaseUrl {
+    /// The URL as configured, secrets included: for handing to a child process, never a log.
+    pub fn to_url(&self) -> String {
+        match self {
+            Self::Sqlite(path) => path.display().to_string(),
+            Self::Postgres(url) => url.clone(),
+        }
+    }
+
+    /// For messages and logs: a PostgreSQL password is replaced by `***`.
+    pub fn redacted(&self) -> String {
+        match self {
+            Self::Sqlite(path) => path.display().to_string(),
+            Self::Postgres(url) => match (url.find("://"), url.rfind('@')) {
+                (Some(scheme), Some(at)) if at > scheme => {
+                    let userinfo = &url[scheme + 3..at];
+                    match userinfo.split_once(':') {
+                        Some((user, _)) => {
+                            format!("{}{user}:***{}", &url[..scheme + 3], &url[at..])
+                        }
+                        None => url.clone(),
+                    }
+                }
+                _ => url.clone(),
+            },
+        }
+    }
+}
+
 impl FromStr for DatabaseUrl {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
@@ -160,6 +189,14 @@ mod tests {
         ));
         assert!("mysql://x".parse::<DatabaseUrl>().is_err());
         assert!("sqlite://".parse::<DatabaseUrl>().is_err());
+    }
+
+    #[test]
+    fn postgres_passwords_are_redacted() {
+        let url: DatabaseUrl = "postgres://lg:geheim@db:5432/lg".parse().expect("url");
+        assert_eq!(url.redacted(), "postgres://lg:***@db:5432/lg");
+        let url: DatabaseUrl = "postgres://lg@db/lg".parse().expect("url");
+        assert_eq!(url.redacted(), "postgres://lg@db/lg");
     }
 
     #[test]

@@ -10,25 +10,50 @@ use actix_web::{web, FromRequest, HttpRequest};
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 use utoipa::openapi::{RefOr, Schema};
-use utoipa::PartialSchema;
+use utoipa::{PartialSchema, ToSchema};
 
 use crate::error::{ApiError, FieldError};
 
-/// A JSON request body of type `T`.
+/// A request body and the domain value it becomes once every field has been checked
+/// ("parse, don't validate": past the extractor nothing re-checks lengths or formats).
+pub trait RequestBody: DeserializeOwned + ToSchema + 'static {
+    type Valid;
+
+    /// Checks values (lengths, ranges, cross-field rules), reporting every invalid field with
+    /// [`crate::validation::Errors`].
+    fn validate(self) -> Result<Self::Valid, ApiError>;
+}
+
+/// Declares bodies whose fields need no checks beyond their types.
+#[macro_export]
+macro_rules! plain_body {
+    ($($body:ty),+ $(,)?) => {
+        $(
+            impl $crate::extract::RequestBody for $body {
+                type Valid = $body;
+                fn validate(self) -> Result<$body, $crate::error::ApiError> {
+                    Ok(self)
+                }
+            }
+        )+
+    };
+}
+
+/// A validated JSON request body: `T`'s domain value.
 ///
 /// Malformed JSON, a wrong content type and an oversized body are rejected by the app's
-/// `JsonConfig` (400, 415, 413). Well-formed JSON that does not fit `T` is answered 422 with one
-/// entry per invalid field: unknown fields, missing required fields and wrongly typed values are
-/// all collected, not just the first one serde trips over.
-pub struct Json<T>(pub T);
+/// `JsonConfig` (400, 415, 413). Well-formed JSON that does not fit is answered 422 with one
+/// entry per invalid field: unknown fields, missing required fields, wrongly typed values and
+/// values that break a rule are all reported together, not just the first one.
+pub struct Json<T: RequestBody>(pub T::Valid);
 
-impl<T> Json<T> {
-    pub fn into_inner(self) -> T {
+impl<T: RequestBody> Json<T> {
+    pub fn into_inner(self) -> T::Valid {
         self.0
     }
 }
 
-impl<T: DeserializeOwned + PartialSchema + 'static> FromRequest for Json<T> {
+impl<T: RequestBody> FromRequest for Json<T> {
     type Error = actix_web::Error;
     type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
 
@@ -44,21 +69,49 @@ impl<T: DeserializeOwned + PartialSchema + 'static> FromRequest for Json<T> {
 /// The most field errors one request reports; each costs a deserialization attempt.
 const MAX_FIELD_ERRORS: usize = 32;
 
-/// Deserialize `value` as `T`, collecting every field error.
+/// Turns `value` into `T`'s domain value, or a 422 naming every invalid field.
+pub fn parse_body<T: RequestBody>(value: Value) -> Result<T::Valid, ApiError> {
+    let (parsed, mut errors) = deserialize::<T>(value)?;
+    let Some(body) = parsed else {
+        return Err(ApiError::Validation(errors));
+    };
+    match body.validate() {
+        Ok(valid) if errors.is_empty() => Ok(valid),
+        Ok(_) => Err(ApiError::Validation(errors)),
+        Err(ApiError::Validation(more)) => {
+            // Fields already reported as mistyped or missing were stood in for by a
+            // placeholder; what validation says about the placeholder is noise.
+            let reported: Vec<String> = errors.iter().map(|e| top_level(&e.field)).collect();
+            errors.extend(
+                more.into_iter()
+                    .filter(|e| !reported.contains(&top_level(&e.field))),
+            );
+            Err(ApiError::Validation(errors))
+        }
+        Err(other) if errors.is_empty() => Err(other),
+        Err(_) => Err(ApiError::Validation(errors)),
+    }
+}
+
+fn top_level(field: &str) -> String {
+    field.split(['.', '[']).next().unwrap_or(field).to_owned()
+}
+
+/// Deserializes `value` as `T`, collecting every field error.
 ///
 /// serde stops at the first error, so on each one we record it, remove the offending top-level
 /// field and try again. Required fields that are absent come from `T`'s schema, since serde only
-/// ever names the first of them.
-pub fn parse_body<T: DeserializeOwned + PartialSchema>(mut value: Value) -> Result<T, ApiError> {
+/// ever names the first of them. When fields had to go, a placeholder of the documented type
+/// stands in for each, so that `T` can still be built and its value rules checked too.
+fn deserialize<T: RequestBody>(mut value: Value) -> Result<(Option<T>, Vec<FieldError>), ApiError> {
     if !value.is_object() {
         return Err(ApiError::invalid("body", "must be a JSON object"));
     }
     let mut errors = Vec::new();
-    let mut removed = Vec::new();
+    let mut removed: Vec<String> = Vec::new();
     while errors.len() < MAX_FIELD_ERRORS {
         let err = match serde_path_to_error::deserialize::<_, T>(&value) {
-            Ok(parsed) if errors.is_empty() => return Ok(parsed),
-            Ok(_) => break,
+            Ok(parsed) => return Ok((Some(parsed), errors)),
             Err(err) => err,
         };
         let message = err.inner().to_string();
@@ -74,9 +127,9 @@ pub fn parse_body<T: DeserializeOwned + PartialSchema>(mut value: Value) -> Resu
             if segments.is_empty() {
                 // Only reached once every present field deserialized: the rest is absences.
                 for name in required_fields::<T>() {
-                    let present = value.get(&name).is_some();
-                    if !present && !removed.contains(&name) {
-                        errors.push(FieldError::new(name, "is required"));
+                    if value.get(&name).is_none() && !removed.contains(&name) {
+                        errors.push(FieldError::new(&name, "is required"));
+                        removed.push(name);
                     }
                 }
                 break;
@@ -93,7 +146,85 @@ pub fn parse_body<T: DeserializeOwned + PartialSchema>(mut value: Value) -> Resu
         }
         removed.push(top);
     }
-    Err(ApiError::Validation(errors))
+    Ok((with_placeholders::<T>(value, &removed), errors))
+}
+
+/// `value` with a placeholder for each of `fields`, deserialized; `None` when that fails too.
+fn with_placeholders<T: RequestBody>(mut value: Value, fields: &[String]) -> Option<T> {
+    let RefOr::T(Schema::Object(object)) = T::schema() else {
+        return None;
+    };
+    let mut components = Vec::new();
+    T::schemas(&mut components);
+    let map = value.as_object_mut()?;
+    for field in fields {
+        let schema = object.properties.get(field)?;
+        map.insert(field.clone(), placeholder(schema, &components, 0));
+    }
+    serde_json::from_value(value).ok()
+}
+
+/// A value of the type `schema` documents (its first enum value, an empty string, zero, …).
+fn placeholder(
+    schema: &RefOr<Schema>,
+    components: &[(String, RefOr<Schema>)],
+    depth: usize,
+) -> Value {
+    use utoipa::openapi::schema::{SchemaType, Type};
+    if depth > 8 {
+        return Value::Null;
+    }
+    let schema = match schema {
+        RefOr::Ref(reference) => {
+            let name = reference
+                .ref_location
+                .rsplit('/')
+                .next()
+                .unwrap_or_default();
+            match components.iter().find(|(n, _)| n == name) {
+                Some((_, found)) => return placeholder(found, components, depth + 1),
+                None => return Value::Null,
+            }
+        }
+        RefOr::T(schema) => schema,
+    };
+    match schema {
+        Schema::Object(object) => {
+            if let Some(first) = object.enum_values.as_ref().and_then(|v| v.first()) {
+                return first.clone();
+            }
+            let of_type = |t: &Type| match t {
+                Type::String => Value::String(String::new()),
+                Type::Integer | Type::Number => Value::from(0),
+                Type::Boolean => Value::Bool(false),
+                Type::Array => Value::Array(Vec::new()),
+                Type::Object => Value::Object(
+                    object
+                        .required
+                        .iter()
+                        .filter_map(|name| {
+                            let prop = object.properties.get(name)?;
+                            Some((name.clone(), placeholder(prop, components, depth + 1)))
+                        })
+                        .collect(),
+                ),
+                Type::Null => Value::Null,
+            };
+            match &object.schema_type {
+                SchemaType::Type(t) => of_type(t),
+                SchemaType::Array(types) if types.contains(&Type::Null) => Value::Null,
+                SchemaType::Array(types) => types.first().map(of_type).unwrap_or(Value::Null),
+                SchemaType::AnyValue => Value::Null,
+            }
+        }
+        Schema::Array(_) => Value::Array(Vec::new()),
+        Schema::AllOf(all) => all
+            .items
+            .first()
+            .map(|s| placeholder(s, components, depth + 1))
+            .unwrap_or(Value::Null),
+        _ => Value::Null,
+    }
 }
 
 fn segment_name(segment: &serde_path_to_error::Segment) -> String {
@@ -243,7 +374,6 @@ mod tests {
     use super::*;
     use serde::Deserialize;
     use serde_json::json;
-    use utoipa::ToSchema;
 
     #[derive(Debug, Deserialize, ToSchema)]
     #[serde(deny_unknown_fields)]
@@ -263,6 +393,19 @@ mod tests {
         competence: Option<Inner>,
     }
 
+    impl RequestBody for Body {
+        type Valid = Body;
+        fn validate(self) -> Result<Body, ApiError> {
+            let mut errors = crate::validation::Errors::new();
+            errors.text("title", &self.title, 1, 10);
+            errors.text("body", &self.body, 1, 100);
+            if let Some(tags) = &self.tags {
+                errors.check(tags.len() <= 2, "tags", "at most 2 tags");
+            }
+            errors.finish(self)
+        }
+    }
+
     fn fields(result: Result<Body, ApiError>) -> Vec<String> {
         match result {
             Err(ApiError::Validation(errors)) => errors.into_iter().map(|e| e.field).collect(),
@@ -278,12 +421,12 @@ mod tests {
 
     #[test]
     fn reports_every_missing_field() {
-        assert_eq!(fields(parse_body(json!({}))), ["title", "body"]);
+        assert_eq!(fields(parse_body::<Body>(json!({}))), ["title", "body"]);
     }
 
     #[test]
     fn reports_unknown_wrong_typed_and_missing_fields_together() {
-        let mut got = fields(parse_body(json!({
+        let mut got = fields(parse_body::<Body>(json!({
             "titel": "typo",
             "body": 5,
             "tags": ["a", 3],
@@ -297,8 +440,26 @@ mod tests {
     }
 
     #[test]
+    fn type_errors_and_value_errors_are_reported_together() {
+        let mut got = fields(parse_body::<Body>(
+            json!({"title": "", "body": 5, "tags": ["a", "b", "c"]}),
+        ));
+        got.sort();
+        assert_eq!(got, ["body", "tags", "title"]);
+    }
+
+    #[test]
+    fn missing_fields_and_value_errors_are_reported_together() {
+        let mut got = fields(parse_body::<Body>(
+            json!({"title": "much too long a title"}),
+        ));
+        got.sort();
+        assert_eq!(got, ["body", "title"]);
+    }
+
+    #[test]
     fn non_object_body_is_one_error() {
-        assert_eq!(fields(parse_body(json!([1, 2]))), ["body"]);
+        assert_eq!(fields(parse_body::<Body>(json!([1, 2]))), ["body"]);
     }
 
     #[test]

@@ -60,6 +60,10 @@ pub fn routes(cfg: &mut ServiceConfig) {
             .configure(auth::routes::configure)
             .configure(members::routes::configure)
             .configure(invitations::routes::configure)
+            .configure(networks::routes::configure)
+            .configure(sessions::routes::configure)
+            .configure(sessions::registration::configure)
+            .configure(sessions::calendar::configure)
             .configure(privacy::routes::configure)
             .configure(insights::routes::configure)
             .configure(audit::routes::configure),

@@ -203,7 +203,7 @@ pub async fn register(
     state: web::Data<AppState>,
     body: Json<RegisterRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let registration = invitations::types::Registration::try_from(body.into_inner())?;
+    let registration = body.into_inner();
     let password_hash = password::hash(registration.password.clone()).await?;
     let (member, refresh_token) = db::run(&state.pool, move |conn| {
         db::write(conn, |conn| {

@@ -70,3 +70,5 @@ pub struct TokenResponse {
     pub refresh_token: String,
     pub member: MemberResponse,
 }
+
+crate::plain_body!(LoginRequest, RefreshRequest, LogoutRequest);

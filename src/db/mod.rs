@@ -3,54 +3,117 @@
 //! search, backup) stays in this module.
 
 pub mod newtypes;
+mod postgres;
 mod sqlite;
 
 use std::time::Duration;
 
-use chrono::Timelike;
-
 use actix_web::web;
 use anyhow::Context;
-use diesel::r2d2::{ConnectionManager, Pool, PooledConnection};
+use chrono::Timelike;
+use diesel::connection::{AnsiTransactionManager, TransactionManager};
+use diesel::pg::PgConnection;
+use diesel::r2d2::{ManageConnection, Pool, PooledConnection, R2D2Connection};
 use diesel::sqlite::SqliteConnection;
+use diesel::Connection;
 use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
 
 use crate::config::DatabaseUrl;
 use crate::error::ApiError;
 
-pub use sqlite::backup;
+/// The connection every query function takes: one code base, two backends. Queries stay in
+/// diesel's DSL, which both understand; what differs (transactions, search, date functions,
+/// backup) matches on the variant in a named function of this module or of the feature.
+#[derive(diesel::MultiConnection)]
+pub enum DbConn {
+    Postgres(PgConnection),
+    Sqlite(SqliteConnection),
+}
 
-/// The connection type every query function takes.
-pub type DbConn = SqliteConnection;
-pub type DbPool = Pool<ConnectionManager<DbConn>>;
-type Pooled = PooledConnection<ConnectionManager<DbConn>>;
+/// The backend of [`DbConn`], for `check_for_backend` and custom type mappings.
+pub type Backend = MultiBackend;
 
-pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+pub type DbPool = Pool<Manager>;
+type Pooled = PooledConnection<Manager>;
+
+pub const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+pub const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
 
 /// How long a request waits for a free connection before the service answers 503.
 const POOL_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// Opens (creating it when absent) the database at `url` with a pool of `size` connections.
-pub fn connect(url: &DatabaseUrl, size: u32) -> anyhow::Result<DbPool> {
-    match url {
-        DatabaseUrl::Sqlite(path) => sqlite::pool(path, size, POOL_TIMEOUT),
-        DatabaseUrl::Postgres(_) => {
-            anyhow::bail!("PostgreSQL is not supported by this build yet; use an SQLite path")
+/// Makes connections of the configured kind. diesel's own manager would try each backend in
+/// turn, and an unreachable PostgreSQL URL would then quietly become an SQLite file.
+#[derive(Debug, Clone)]
+pub struct Manager {
+    url: DatabaseUrl,
+}
+
+impl ManageConnection for Manager {
+    type Connection = DbConn;
+    type Error = diesel::r2d2::Error;
+
+    fn connect(&self) -> Result<DbConn, Self::Error> {
+        match &self.url {
+            DatabaseUrl::Sqlite(path) => {
+                let path = path.to_str().unwrap_or_default();
+                let mut conn = SqliteConnection::establish(path)
+                    .map_err(diesel::r2d2::Error::ConnectionError)?;
+                sqlite::configure(&mut conn).map_err(diesel::r2d2::Error::QueryError)?;
+                Ok(DbConn::Sqlite(conn))
+            }
+            DatabaseUrl::Postgres(url) => PgConnection::establish(url)
+                .map(DbConn::Postgres)
+                .map_err(diesel::r2d2::Error::ConnectionError),
         }
+    }
+
+    fn is_valid(&self, conn: &mut DbConn) -> Result<(), Self::Error> {
+        conn.ping().map_err(diesel::r2d2::Error::QueryError)
+    }
+
+    fn has_broken(&self, conn: &mut DbConn) -> bool {
+        std::thread::panicking() || conn.is_broken()
     }
 }
 
-/// Applies every pending migration; returns how many ran.
+/// Opens (creating it when absent) the database at `url` with a pool of `size` connections.
+pub fn connect(url: &DatabaseUrl, size: u32) -> anyhow::Result<DbPool> {
+    if let DatabaseUrl::Sqlite(path) = url {
+        sqlite::prepare(path)?;
+    }
+    Pool::builder()
+        .max_size(size)
+        .connection_timeout(POOL_TIMEOUT)
+        .build(Manager { url: url.clone() })
+        .with_context(|| format!("open the database {}", url.redacted()))
+}
+
+/// Applies every pending migration of the backend in use; returns how many ran.
 pub fn migrate(pool: &DbPool) -> anyhow::Result<usize> {
     let mut conn = pool.get().context("connect to the database")?;
-    let applied = conn
-        .run_pending_migrations(MIGRATIONS)
-        .map_err(|e| anyhow::anyhow!("{e}"))
-        .context("apply migrations")?;
-    for version in &applied {
-        tracing::info!(%version, "applied migration");
+    let applied = match &mut *conn {
+        DbConn::Sqlite(c) => c.run_pending_migrations(SQLITE_MIGRATIONS).map(|v| v.len()),
+        DbConn::Postgres(c) => postgres::migrate(c, POSTGRES_MIGRATIONS),
     }
-    Ok(applied.len())
+    .map_err(|e| anyhow::anyhow!("{e}"))
+    .context("apply migrations")?;
+    if applied > 0 {
+        tracing::info!(applied, "applied migrations");
+    }
+    Ok(applied)
+}
+
+/// Writes a consistent copy of the database to `to` (SQLite only; PostgreSQL has `pg_dump`).
+pub fn backup(pool: &DbPool, to: &std::path::Path) -> anyhow::Result<()> {
+    let mut conn = pool.get().context("connect to the database")?;
+    match &mut *conn {
+        DbConn::Sqlite(c) => sqlite::backup(c, to),
+        DbConn::Postgres(_) => anyhow::bail!(
+            "backup copies SQLite databases; for PostgreSQL use pg_dump, which takes a \
+             consistent snapshot of a live database (see the README)"
+        ),
+    }
 }
 
 /// Runs `f` with a pooled connection on the blocking thread pool, so no diesel call ever runs
@@ -78,14 +141,37 @@ fn checkout(pool: &DbPool) -> Result<Pooled, ApiError> {
     })
 }
 
-/// Runs `f` in a write transaction that takes the write lock up front (SQLite `BEGIN
-/// IMMEDIATE`). Use it for every read-then-write: two deferred transactions that both read and
-/// then both try to write would deadlock on the lock upgrade, or act on a stale read.
+/// Runs `f` in a write transaction that serializes with every other writer before it reads
+/// anything. Use it for every read-then-write: two transactions that both read and then both
+/// write would otherwise act on a stale read (or, on SQLite, deadlock on the lock upgrade).
+///
+/// SQLite: `BEGIN IMMEDIATE` takes the database's write lock up front. PostgreSQL: a
+/// transaction-scoped advisory lock does the same across every instance sharing the
+/// database, so the invariants hold however many instances run.
 pub fn write<T, F>(conn: &mut DbConn, f: F) -> Result<T, ApiError>
 where
     F: FnOnce(&mut DbConn) -> Result<T, ApiError>,
 {
-    conn.immediate_transaction(f)
+    match conn {
+        DbConn::Sqlite(inner) => {
+            AnsiTransactionManager::begin_transaction_sql(inner, "BEGIN IMMEDIATE")?;
+        }
+        DbConn::Postgres(inner) => postgres::begin_serialized(inner)?,
+    }
+    match f(conn) {
+        Ok(value) => {
+            <DbConn as Connection>::TransactionManager::commit_transaction(conn)?;
+            Ok(value)
+        }
+        Err(err) => {
+            if let Err(rollback) =
+                <DbConn as Connection>::TransactionManager::rollback_transaction(conn)
+            {
+                tracing::warn!(error = %rollback, "rollback failed");
+            }
+            Err(err)
+        }
+    }
 }
 
 /// Whether the database answers a trivial query within a second (for `/ready`).
@@ -100,9 +186,14 @@ pub fn ping(pool: &DbPool) -> bool {
 /// The current time as stored: UTC, truncated to microseconds so that every backend keeps
 /// exactly what it was given (keyset cursors compare stored values).
 pub fn now() -> chrono::NaiveDateTime {
-    let now = chrono::Utc::now().naive_utc();
-    now.with_nanosecond(now.nanosecond() / 1000 * 1000)
-        .unwrap_or(now)
+    stored(chrono::Utc::now())
+}
+
+/// A timestamp from a request as stored: UTC, truncated to microseconds like [`now`].
+pub fn stored(at: chrono::DateTime<chrono::Utc>) -> chrono::NaiveDateTime {
+    let at = at.naive_utc();
+    at.with_nanosecond(at.nanosecond() / 1000 * 1000)
+        .unwrap_or(at)
 }
 
 /// A stored timestamp as the API shows it.

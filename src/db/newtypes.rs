@@ -1,5 +1,6 @@
 //! Id newtypes and closed-set enums, stored as TEXT. One macro each, so every id and every enum
-//! of the contract has exactly one serde, OpenAPI and diesel mapping.
+//! of the contract has exactly one serde, OpenAPI and diesel mapping (for SQLite, PostgreSQL and
+//! the multi-backend connection alike).
 
 /// Declares a UUID id newtype stored as TEXT: `uuid_id!(MemberId, "A member's id.")`.
 #[macro_export]
@@ -51,29 +52,11 @@ macro_rules! uuid_id {
             }
         }
 
-        impl diesel::serialize::ToSql<diesel::sql_types::Text, diesel::sqlite::Sqlite> for $name {
-            fn to_sql<'b>(
-                &'b self,
-                out: &mut diesel::serialize::Output<'b, '_, diesel::sqlite::Sqlite>,
-            ) -> diesel::serialize::Result {
-                out.set_value(self.0.to_string());
-                Ok(diesel::serialize::IsNull::No)
-            }
-        }
-
-        impl diesel::deserialize::FromSql<diesel::sql_types::Text, diesel::sqlite::Sqlite>
-            for $name
-        {
-            fn from_sql(
-                value: diesel::sqlite::SqliteValue<'_, '_, '_>,
-            ) -> diesel::deserialize::Result<Self> {
-                let text = <String as diesel::deserialize::FromSql<
-                    diesel::sql_types::Text,
-                    diesel::sqlite::Sqlite,
-                >>::from_sql(value)?;
-                Ok(Self(text.parse()?))
-            }
-        }
+        $crate::text_sql!(
+            $name,
+            |id: &$name| id.0.hyphenated().to_string(),
+            |text: String| { text.parse::<uuid::Uuid>().map($name).map_err(Into::into) }
+        );
     };
 }
 
@@ -150,12 +133,46 @@ macro_rules! text_enum {
             }
         }
 
+        $crate::text_sql!($name, |v: &$name| v.as_str().to_owned(), |text: String| {
+            text.parse::<$name>().map_err(Into::into)
+        });
+    };
+}
+
+/// Maps a type to TEXT on every backend of [`crate::db::DbConn`]: `to_text` renders it,
+/// `from_text` reads it back.
+#[macro_export]
+macro_rules! text_sql {
+    ($name:ident, $to_text:expr, $from_text:expr) => {
         impl diesel::serialize::ToSql<diesel::sql_types::Text, diesel::sqlite::Sqlite> for $name {
             fn to_sql<'b>(
                 &'b self,
                 out: &mut diesel::serialize::Output<'b, '_, diesel::sqlite::Sqlite>,
             ) -> diesel::serialize::Result {
-                out.set_value(self.as_str());
+                let to_text: fn(&$name) -> String = $to_text;
+                out.set_value(to_text(self));
+                Ok(diesel::serialize::IsNull::No)
+            }
+        }
+
+        impl diesel::serialize::ToSql<diesel::sql_types::Text, diesel::pg::Pg> for $name {
+            fn to_sql<'b>(
+                &'b self,
+                out: &mut diesel::serialize::Output<'b, '_, diesel::pg::Pg>,
+            ) -> diesel::serialize::Result {
+                use std::io::Write;
+                let to_text: fn(&$name) -> String = $to_text;
+                out.write_all(to_text(self).as_bytes())?;
+                Ok(diesel::serialize::IsNull::No)
+            }
+        }
+
+        impl diesel::serialize::ToSql<diesel::sql_types::Text, $crate::db::Backend> for $name {
+            fn to_sql<'b>(
+                &'b self,
+                out: &mut diesel::serialize::Output<'b, '_, $crate::db::Backend>,
+            ) -> diesel::serialize::Result {
+                out.set_value((diesel::sql_types::Text, self));
                 Ok(diesel::serialize::IsNull::No)
             }
         }
@@ -166,11 +183,29 @@ macro_rules! text_enum {
             fn from_sql(
                 value: diesel::sqlite::SqliteValue<'_, '_, '_>,
             ) -> diesel::deserialize::Result<Self> {
-                let text = <String as diesel::deserialize::FromSql<
+                let from_text: fn(String) -> diesel::deserialize::Result<$name> = $from_text;
+                from_text(<String as diesel::deserialize::FromSql<
                     diesel::sql_types::Text,
                     diesel::sqlite::Sqlite,
-                >>::from_sql(value)?;
-                text.parse().map_err(Into::into)
+                >>::from_sql(value)?)
+            }
+        }
+
+        impl diesel::deserialize::FromSql<diesel::sql_types::Text, diesel::pg::Pg> for $name {
+            fn from_sql(value: diesel::pg::PgValue<'_>) -> diesel::deserialize::Result<Self> {
+                let from_text: fn(String) -> diesel::deserialize::Result<$name> = $from_text;
+                from_text(<String as diesel::deserialize::FromSql<
+                    diesel::sql_types::Text,
+                    diesel::pg::Pg,
+                >>::from_sql(value)?)
+            }
+        }
+
+        impl diesel::deserialize::FromSql<diesel::sql_types::Text, $crate::db::Backend> for $name {
+            fn from_sql(
+                value: <$crate::db::Backend as diesel::backend::Backend>::RawValue<'_>,
+            ) -> diesel::deserialize::Result<Self> {
+                value.from_sql::<$name, diesel::sql_types::Text>()
             }
         }
     };

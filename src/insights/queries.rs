@@ -33,22 +33,36 @@ pub fn tension_buckets(
     to: Option<NaiveDateTime>,
     network: Option<NetworkId>,
 ) -> Result<Vec<TensionBucket>, ApiError> {
-    // Grouping by month needs date functions, which differ per backend: SQLite's here.
-    let rows: Vec<BucketRow> = diesel::sql_query(
-        "SELECT strftime('%Y-%m', r.created_at) AS month, t.tension AS tension,
+    // Grouping by month needs date functions and placeholders that differ per backend.
+    let (month, sql_from, sql_to, sql_network) = match conn {
+        DbConn::Sqlite(_) => ("strftime('%Y-%m', r.created_at)", "?", "?", "?"),
+        DbConn::Postgres(_) => ("to_char(r.created_at, 'YYYY-MM')", "$1", "$2", "$3"),
+    };
+    let sql = format!(
+        "SELECT {month} AS month, t.tension AS tension,
                 COUNT(*) AS reflections, COUNT(DISTINCT r.author_id) AS authors
            FROM reflections r
            JOIN reflection_tensions t ON t.reflection_seq = r.seq
           WHERE r.visibility <> 'private'
-            AND (?1 IS NULL OR r.created_at >= ?1)
-            AND (?2 IS NULL OR r.created_at < ?2)
-            AND (?3 IS NULL OR r.network_id = ?3)
-          GROUP BY month, t.tension",
-    )
-    .bind::<Nullable<Timestamp>, _>(from)
-    .bind::<Nullable<Timestamp>, _>(to)
-    .bind::<Nullable<Text>, _>(network.map(|n| n.to_string()))
-    .load(conn)?;
+            AND r.created_at >= COALESCE({sql_from}, r.created_at)
+            AND (r.created_at < {sql_to} OR {sql_to} IS NULL)
+            AND (r.network_id = {sql_network} OR {sql_network} IS NULL)
+          GROUP BY 1, t.tension"
+    );
+    let rows: Vec<BucketRow> = match conn {
+        DbConn::Sqlite(_) => diesel::sql_query(sql)
+            .bind::<Nullable<Timestamp>, _>(from)
+            .bind::<Nullable<Timestamp>, _>(to)
+            .bind::<Nullable<Timestamp>, _>(to)
+            .bind::<Nullable<Text>, _>(network.map(|n| n.to_string()))
+            .bind::<Nullable<Text>, _>(network.map(|n| n.to_string()))
+            .load(conn)?,
+        DbConn::Postgres(_) => diesel::sql_query(sql)
+            .bind::<Nullable<Timestamp>, _>(from)
+            .bind::<Nullable<Timestamp>, _>(to)
+            .bind::<Nullable<Text>, _>(network.map(|n| n.to_string()))
+            .load(conn)?,
+    };
     let mut buckets = rows
         .into_iter()
         .filter_map(|row| {

@@ -14,7 +14,7 @@ use crate::pagination::PageRequest;
 use crate::schema::invitations;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
-#[diesel(table_name = invitations, check_for_backend(diesel::sqlite::Sqlite))]
+#[diesel(table_name = invitations, check_for_backend(crate::db::Backend))]
 pub struct InvitationRow {
     pub id: InvitationId,
     pub email: String,

@@ -8,7 +8,6 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use super::queries::{self, InvitationRow};
 use super::types::{
     CreateInvitation, InvitationPage, InvitationPath, InvitationResponse, ListInvitationsQuery,
-    NewInvitation,
 };
 use crate::audit::{self, AuditAction};
 use crate::auth::AuthMember;
@@ -74,7 +73,7 @@ pub async fn create_invitation(
     me: AuthMember,
     body: Json<CreateInvitation>,
 ) -> Result<HttpResponse, ApiError> {
-    let invitation = NewInvitation::try_from(body.into_inner())?;
+    let invitation = body.into_inner();
     can_invite(&me, invitation.role)?;
     let ttl = i64::try_from(state.settings.invitation_ttl).unwrap_or(14 * 24 * 3600);
     let (row, code) = db::run(&state.pool, move |conn| {

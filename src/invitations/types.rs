@@ -8,6 +8,7 @@ use crate::auth::password;
 use crate::auth::types::RegisterRequest;
 use crate::config::Secret;
 use crate::error::ApiError;
+use crate::extract::RequestBody;
 use crate::members::types::{MemberKind, Role, DISPLAY_NAME_MAX, JOB_TITLE_MAX, ORGANIZATION_MAX};
 use crate::members::{email_problem, normalize_email};
 use crate::validation::Errors;
@@ -91,9 +92,10 @@ pub struct NewInvitation {
     pub role: Role,
 }
 
-impl TryFrom<CreateInvitation> for NewInvitation {
-    type Error = ApiError;
-    fn try_from(body: CreateInvitation) -> Result<Self, ApiError> {
+impl RequestBody for CreateInvitation {
+    type Valid = NewInvitation;
+    fn validate(self) -> Result<NewInvitation, ApiError> {
+        let body = self;
         let mut errors = Errors::new();
         let email = normalize_email(&body.email);
         if let Some(problem) = email_problem(&email) {
@@ -117,9 +119,10 @@ pub struct Registration {
     pub job_title: Option<String>,
 }
 
-impl TryFrom<RegisterRequest> for Registration {
-    type Error = ApiError;
-    fn try_from(body: RegisterRequest) -> Result<Self, ApiError> {
+impl RequestBody for RegisterRequest {
+    type Valid = Registration;
+    fn validate(self) -> Result<Registration, ApiError> {
+        let body = self;
         let mut errors = Errors::new();
         let display_name = errors.text("display_name", &body.display_name, 1, DISPLAY_NAME_MAX);
         if let Some(problem) = password::length_problem(&body.password) {

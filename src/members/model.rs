@@ -9,7 +9,7 @@ use crate::networks::types::NetworkId;
 use crate::schema::members;
 
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
-#[diesel(table_name = members, check_for_backend(diesel::sqlite::Sqlite))]
+#[diesel(table_name = members, check_for_backend(crate::db::Backend))]
 pub struct MemberRow {
     pub id: MemberId,
     pub email: Option<String>,

@@ -95,12 +95,16 @@ pub fn list(
         .select(MemberRow::as_select())
         .into_boxed();
     if let Some(q) = filter.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
-        let pattern = like_pattern(q);
+        // lower() on both sides: LIKE is case-insensitive on SQLite (for ASCII) but not on
+        // PostgreSQL, and ILIKE exists only there.
+        let pattern = like_pattern(&q.to_lowercase());
         query = query.filter(
-            members::display_name
+            lower(members::display_name)
                 .like(pattern.clone())
                 .escape('\\')
-                .or(members::organization.like(pattern).escape('\\')),
+                .or(lower_nullable(members::organization)
+                    .like(pattern)
+                    .escape('\\')),
         );
     }
     if let Some(role) = filter.role {
@@ -128,6 +132,19 @@ pub fn list(
         .order((members::display_name, members::id))
         .limit(page.fetch())
         .load(conn)?)
+}
+
+diesel::define_sql_function! {
+    /// SQL `lower()`.
+    fn lower(text: diesel::sql_types::Text) -> diesel::sql_types::Text;
+}
+
+diesel::define_sql_function! {
+    /// SQL `lower()` of a nullable column.
+    #[sql_name = "lower"]
+    fn lower_nullable(
+        text: diesel::sql_types::Nullable<diesel::sql_types::Text>,
+    ) -> diesel::sql_types::Nullable<diesel::sql_types::Text>;
 }
 
 /// `%q%` with LIKE's wildcards escaped, so `50%` or `a_b` match literally.

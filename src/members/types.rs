@@ -4,6 +4,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
+use crate::extract::RequestBody;
 use crate::networks::types::NetworkId;
 use crate::validation::Errors;
 use crate::{page_of, text_enum, uuid_id};
@@ -133,10 +134,11 @@ pub struct ProfileChange {
     pub member_kind: Option<MemberKind>,
 }
 
-impl TryFrom<UpdateMe> for ProfileChange {
-    type Error = crate::error::ApiError;
+impl RequestBody for UpdateMe {
+    type Valid = ProfileChange;
 
-    fn try_from(body: UpdateMe) -> Result<Self, Self::Error> {
+    fn validate(self) -> Result<ProfileChange, crate::error::ApiError> {
+        let body = self;
         let mut errors = Errors::new();
         let display_name = body
             .display_name
@@ -167,6 +169,18 @@ pub struct ChangePassword {
     pub new_password: String,
 }
 
+impl RequestBody for ChangePassword {
+    type Valid = ChangePassword;
+
+    fn validate(self) -> Result<ChangePassword, crate::error::ApiError> {
+        let mut errors = Errors::new();
+        if let Some(problem) = crate::auth::password::length_problem(&self.new_password) {
+            errors.add("new_password", problem);
+        }
+        errors.finish(self)
+    }
+}
+
 /// `PATCH /members/{id}` (admin): change the role or (de)activate.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -193,9 +207,11 @@ mod tests {
             bio: Some(Some("x".repeat(BIO_MAX + 1))),
             ..UpdateMe::default()
         };
-        match ProfileChange::try_from(body) {
+        match body.validate() {
             Err(crate::error::ApiError::Validation(errors)) => assert_eq!(errors.len(), 2),
             other => panic!("unexpected {other:?}"),
         }
     }
 }
+
+crate::plain_body!(UpdateMember);

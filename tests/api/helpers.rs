@@ -1,7 +1,6 @@
 //! The test harness: every test gets the real app on a random loopback port, backed by a fresh
 //! SQLite file in its own temporary folder, and talks to it over HTTP.
 
-use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use leergemeenschap::config::{DatabaseUrl, Secret, Settings};
@@ -15,10 +14,57 @@ pub const JWT_SECRET: &str = "test-secret-that-is-long-enough-for-hs256!";
 pub struct TestApp {
     pub base: String,
     pub client: reqwest::Client,
-    pub db_path: PathBuf,
     pub settings: Settings,
     /// Removed (with the database) when the test ends.
     pub dir: TempDir,
+    /// The test's own PostgreSQL database, dropped when the test ends.
+    _postgres: Option<PostgresDb>,
+}
+
+/// Which backend the suite runs on: `LG_TEST_BACKEND=postgres` selects PostgreSQL (at
+/// `LG_TEST_POSTGRES_URL`, default the local server's `test` database, where each test
+/// creates a database of its own); anything else, the embedded SQLite default.
+pub fn on_postgres() -> bool {
+    std::env::var("LG_TEST_BACKEND").is_ok_and(|b| b == "postgres")
+}
+
+fn postgres_admin_url() -> String {
+    std::env::var("LG_TEST_POSTGRES_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into())
+}
+
+/// A fresh database on the test PostgreSQL server, dropped on drop.
+pub struct PostgresDb {
+    name: String,
+    pub url: String,
+}
+
+impl PostgresDb {
+    pub fn create() -> Self {
+        use diesel::{Connection, RunQueryDsl};
+        let admin = postgres_admin_url();
+        let name = format!("lg_test_{}", uuid::Uuid::new_v4().simple());
+        let mut conn = diesel::PgConnection::establish(&admin).expect("connect to PostgreSQL");
+        diesel::sql_query(format!("CREATE DATABASE {name}"))
+            .execute(&mut conn)
+            .expect("create a test database");
+        let base = admin.rsplit_once('/').map_or(admin.as_str(), |(b, _)| b);
+        let url = format!("{base}/{name}");
+        PostgresDb { name, url }
+    }
+}
+
+impl Drop for PostgresDb {
+    fn drop(&mut self) {
+        use diesel::{Connection, RunQueryDsl};
+        if let Ok(mut conn) = diesel::PgConnection::establish(&postgres_admin_url()) {
+            let _ = diesel::sql_query(format!(
+                "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+                self.name
+            ))
+            .execute(&mut conn);
+        }
+    }
 }
 
 /// Starts the app with default settings.
@@ -30,9 +76,13 @@ pub async fn spawn_app() -> TestApp {
 pub async fn spawn_app_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
     let dir = tempfile::tempdir().expect("temp dir");
     let db_path = dir.path().join("test.db");
+    let postgres = on_postgres().then(PostgresDb::create);
     let mut settings = Settings::defaults();
     settings.bind = "127.0.0.1:0".into();
-    settings.database_url = DatabaseUrl::Sqlite(db_path.clone());
+    settings.database_url = match &postgres {
+        Some(pg) => DatabaseUrl::Postgres(pg.url.clone()),
+        None => DatabaseUrl::Sqlite(db_path.clone()),
+    };
     settings.jwt_secret = Some(Secret::new(JWT_SECRET));
     settings.log = std::env::var("TEST_LOG").unwrap_or_else(|_| "off".into());
     adjust(&mut settings);
@@ -46,9 +96,9 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .expect("client"),
-        db_path,
         settings,
         dir,
+        _postgres: postgres,
     }
 }
 
@@ -185,11 +235,9 @@ impl TestApp {
             .expect("request")
     }
 
-    /// A read-only connection to the test database, to check stored state.
-    pub fn db(&self) -> diesel::SqliteConnection {
-        use diesel::Connection;
-        diesel::SqliteConnection::establish(self.db_path.to_str().expect("utf-8"))
-            .expect("open the test database")
+    /// A connection to the test database (either backend), to check stored state.
+    pub fn db(&self) -> leergemeenschap::db::DbPool {
+        leergemeenschap::db::connect(&self.settings.database_url, 1).expect("connect")
     }
 
     /// `SELECT COUNT(*)` of a table, optionally with a WHERE clause.
@@ -200,9 +248,11 @@ impl TestApp {
             #[diesel(sql_type = diesel::sql_types::BigInt)]
             n: i64,
         }
+        let pool = self.db();
+        let mut conn = pool.get().expect("connection");
         let rows: Vec<Row> =
             diesel::sql_query(format!("SELECT COUNT(*) AS n FROM {table_and_where}"))
-                .load(&mut self.db())
+                .load(&mut *conn)
                 .expect("count");
         rows[0].n
     }
@@ -291,4 +341,34 @@ pub fn integrity_check(path: &std::path::Path) -> String {
         .map(|r| r.integrity_check)
         .collect::<Vec<_>>()
         .join("\n")
+}
+
+/// Direct database edits, for states the API reaches only slowly or through other features:
+/// time passing, an erased account.
+impl TestApp {
+    /// Runs one SQL statement on the test database.
+    pub fn execute(&self, sql: &str) {
+        use diesel::RunQueryDsl;
+        let pool = self.db();
+        let mut conn = pool.get().expect("connection");
+        diesel::sql_query(sql)
+            .execute(&mut *conn)
+            .unwrap_or_else(|e| panic!("{sql}: {e}"));
+    }
+
+    /// Marks a member erased the way erasure leaves them: no email, no password, inactive.
+    pub fn erase_member(&self, id: &str) {
+        self.execute(&format!(
+            "UPDATE members SET erased_at = '2026-01-01 00:00:00', email = NULL, \
+             password_hash = NULL, active = FALSE WHERE id = '{id}'"
+        ));
+    }
+}
+
+/// The JSON body of a response, after checking its status.
+pub async fn json_body(res: Response, status: StatusCode) -> Value {
+    let actual = res.status();
+    let text = res.text().await.expect("body");
+    assert_eq!(actual, status, "unexpected status; body: {text}");
+    serde_json::from_str(&text).expect("a JSON body")
 }

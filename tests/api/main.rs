@@ -3,8 +3,11 @@
 mod helpers;
 
 mod auth;
+mod calendar;
 mod crash;
 mod invitations;
 mod members;
+mod networks;
 mod privacy;
 mod service;
+mod sessions;

@@ -361,7 +361,7 @@ async fn create_admin_command_refuses_weak_passwords_and_taken_emails() {
         std::process::Command::new(env!("CARGO_BIN_EXE_leergemeenschap"))
             .args(["create-admin", "--email", email, "--display-name", "Anne"])
             .arg("--database-url")
-            .arg(&app.db_path)
+            .arg(app.settings.database_url.to_url())
             .env("LG_ADMIN_PASSWORD", password)
             .output()
             .expect("run create-admin")

@@ -138,13 +138,22 @@ fn committed_spec_is_current() {
 async fn backup_while_serving_passes_integrity_check() {
     let app = spawn_app().await;
     let target = app.dir.path().join("backup.db");
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_leergemeenschap"))
-        .args(["backup", "--to"])
-        .arg(&target)
-        .arg("--database-url")
-        .arg(&app.db_path)
-        .output()
-        .expect("run backup");
+    let backup = || {
+        std::process::Command::new(env!("CARGO_BIN_EXE_leergemeenschap"))
+            .args(["backup", "--to"])
+            .arg(&target)
+            .arg("--database-url")
+            .arg(app.settings.database_url.to_url())
+            .output()
+            .expect("run backup")
+    };
+    let out = backup();
+    if crate::helpers::on_postgres() {
+        // PostgreSQL has pg_dump for this; the command says so instead of half-doing it.
+        assert!(!out.status.success());
+        assert!(String::from_utf8_lossy(&out.stderr).contains("pg_dump"));
+        return;
+    }
     assert!(
         out.status.success(),
         "{}",
@@ -154,12 +163,5 @@ async fn backup_while_serving_passes_integrity_check() {
     assert_eq!(check, "ok");
     // The service still answers, and a second backup to the same file is refused.
     assert_eq!(app.get("/ready").await.status(), StatusCode::OK);
-    let again = std::process::Command::new(env!("CARGO_BIN_EXE_leergemeenschap"))
-        .args(["backup", "--to"])
-        .arg(&target)
-        .arg("--database-url")
-        .arg(&app.db_path)
-        .output()
-        .expect("run backup");
-    assert!(!again.status.success());
+    assert!(!backup().status.success());
 }

@@ -1,0 +1,35 @@
+//! PostgreSQL specifics: migrations and serialized write transactions.
+
+use diesel::connection::AnsiTransactionManager;
+use diesel::pg::PgConnection;
+use diesel::sql_types::BigInt;
+use diesel::RunQueryDsl;
+use diesel_migrations::{EmbeddedMigrations, MigrationHarness};
+
+/// The advisory lock every write transaction takes: one writer at a time across all instances,
+/// the same guarantee SQLite's `BEGIN IMMEDIATE` gives on one machine.
+const WRITE_LOCK: i64 = 0x6c67_5f77_7269_7465; // "lg_write"
+
+pub(super) fn migrate(
+    conn: &mut PgConnection,
+    migrations: EmbeddedMigrations,
+) -> Result<usize, Box<dyn std::error::Error + Send + Sync>> {
+    // Two instances starting at once must not both apply the same migration.
+    diesel::sql_query("SELECT pg_advisory_lock($1)")
+        .bind::<BigInt, _>(WRITE_LOCK + 1)
+        .execute(conn)?;
+    let applied = conn.run_pending_migrations(migrations).map(|v| v.len());
+    diesel::sql_query("SELECT pg_advisory_unlock($1)")
+        .bind::<BigInt, _>(WRITE_LOCK + 1)
+        .execute(conn)?;
+    applied
+}
+
+/// Begins a transaction and waits for the write lock, released at commit or rollback.
+pub(super) fn begin_serialized(conn: &mut PgConnection) -> diesel::QueryResult<()> {
+    AnsiTransactionManager::begin_transaction_sql(conn, "BEGIN")?;
+    diesel::sql_query("SELECT pg_advisory_xact_lock($1)")
+        .bind::<BigInt, _>(WRITE_LOCK)
+        .execute(conn)?;
+    Ok(())
+}

@@ -1,0 +1,249 @@
+//! Session queries: the sessions themselves and their facilitators. Registrations live in
+//! [`super::waitlist`]. Every function takes a connection and runs inside `db::run`.
+
+use std::collections::HashMap;
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::model::SessionRow;
+use super::types::{RegistrationStatus, SessionFields, SessionId, SessionStatus};
+use crate::db::{now, DbConn};
+use crate::error::ApiError;
+use crate::members::types::{MemberId, Role};
+use crate::pagination::PageRequest;
+use crate::schema::{calendar_tokens, members, registrations, session_facilitators, sessions};
+
+/// A session, or 404.
+pub fn get(conn: &mut DbConn, id: SessionId) -> Result<SessionRow, ApiError> {
+    sessions::table
+        .find(id)
+        .select(SessionRow::as_select())
+        .first(conn)
+        .optional()?
+        .ok_or_else(|| ApiError::not_found("session"))
+}
+
+/// Whether the session exists (for other features that point to one).
+pub fn exists(conn: &mut DbConn, id: SessionId) -> Result<bool, ApiError> {
+    Ok(diesel::select(diesel::dsl::exists(sessions::table.find(id))).get_result(conn)?)
+}
+
+pub fn insert(
+    conn: &mut DbConn,
+    fields: &SessionFields,
+    created_by: MemberId,
+) -> Result<SessionId, ApiError> {
+    let id = SessionId::new();
+    let at = now();
+    diesel::insert_into(sessions::table)
+        .values((
+            sessions::id.eq(id),
+            sessions::title.eq(&fields.title),
+            sessions::description.eq(&fields.description),
+            sessions::theme.eq(fields.theme),
+            sessions::starts_at.eq(fields.starts_at),
+            sessions::ends_at.eq(fields.ends_at),
+            sessions::location.eq(&fields.location),
+            sessions::online_url.eq(&fields.online_url),
+            sessions::capacity.eq(fields.capacity),
+            sessions::created_by.eq(created_by),
+            sessions::created_at.eq(at),
+            sessions::updated_at.eq(at),
+        ))
+        .execute(conn)?;
+    Ok(id)
+}
+
+/// Stores `fields` and bumps the version.
+pub fn update(conn: &mut DbConn, id: SessionId, fields: &SessionFields) -> Result<(), ApiError> {
+    diesel::update(sessions::table.find(id))
+        .set((
+            sessions::title.eq(&fields.title),
+            sessions::description.eq(&fields.description),
+            sessions::theme.eq(fields.theme),
+            sessions::starts_at.eq(fields.starts_at),
+            sessions::ends_at.eq(fields.ends_at),
+            sessions::location.eq(&fields.location),
+            sessions::online_url.eq(&fields.online_url),
+            sessions::capacity.eq(fields.capacity),
+            sessions::updated_at.eq(now()),
+            sessions::version.eq(sessions::version + 1),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Cancels a scheduled session (bumping the version); a cancelled one stays as it is.
+/// Registrations are kept, so members still see what was cancelled.
+pub fn cancel(conn: &mut DbConn, id: SessionId) -> Result<(), ApiError> {
+    diesel::update(
+        sessions::table
+            .find(id)
+            .filter(sessions::status.eq(SessionStatus::Scheduled)),
+    )
+    .set((
+        sessions::status.eq(SessionStatus::Cancelled),
+        sessions::updated_at.eq(now()),
+        sessions::version.eq(sessions::version + 1),
+    ))
+    .execute(conn)?;
+    Ok(())
+}
+
+/// The facilitators of each of `ids`, in a stable order.
+pub fn facilitator_ids(
+    conn: &mut DbConn,
+    ids: &[SessionId],
+) -> Result<HashMap<SessionId, Vec<MemberId>>, ApiError> {
+    let rows: Vec<(SessionId, MemberId)> = session_facilitators::table
+        .filter(session_facilitators::session_id.eq_any(ids))
+        .select((
+            session_facilitators::session_id,
+            session_facilitators::member_id,
+        ))
+        .order((
+            session_facilitators::session_id,
+            session_facilitators::member_id,
+        ))
+        .load(conn)?;
+    let mut map: HashMap<SessionId, Vec<MemberId>> = HashMap::new();
+    for (session, member) in rows {
+        map.entry(session).or_default().push(member);
+    }
+    Ok(map)
+}
+
+/// The facilitators of one session.
+pub fn facilitators_of(conn: &mut DbConn, id: SessionId) -> Result<Vec<MemberId>, ApiError> {
+    Ok(facilitator_ids(conn, &[id])?
+        .remove(&id)
+        .unwrap_or_default())
+}
+
+/// Replaces the facilitators of a session.
+pub fn set_facilitators(
+    conn: &mut DbConn,
+    id: SessionId,
+    members: &[MemberId],
+) -> Result<(), ApiError> {
+    diesel::delete(session_facilitators::table.filter(session_facilitators::session_id.eq(id)))
+        .execute(conn)?;
+    // One statement per row: multi-row VALUES is not in the dialect both backends share.
+    for member in members {
+        diesel::insert_into(session_facilitators::table)
+            .values((
+                session_facilitators::session_id.eq(id),
+                session_facilitators::member_id.eq(*member),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// The positions in `ids` of those who cannot facilitate: unknown, erased or deactivated
+/// members, and members without the facilitator or admin role.
+pub fn invalid_facilitators(conn: &mut DbConn, ids: &[MemberId]) -> Result<Vec<usize>, ApiError> {
+    let able: Vec<MemberId> = members::table
+        .filter(members::id.eq_any(ids))
+        .filter(members::active.eq(true))
+        .filter(members::erased_at.is_null())
+        .filter(members::role.eq_any([Role::Facilitator, Role::Admin]))
+        .select(members::id)
+        .load(conn)?;
+    Ok(ids
+        .iter()
+        .enumerate()
+        .filter(|(_, id)| !able.contains(id))
+        .map(|(i, _)| i)
+        .collect())
+}
+
+/// Filters of the session list; `from` inclusive, `to` exclusive, on `starts_at`.
+#[derive(Debug, Default)]
+pub struct SessionFilter {
+    pub from: Option<NaiveDateTime>,
+    pub to: Option<NaiveDateTime>,
+    pub status: Option<SessionStatus>,
+}
+
+/// Sessions by start, then id; `fetch()` rows after the cursor.
+pub fn list(
+    conn: &mut DbConn,
+    filter: &SessionFilter,
+    page: &PageRequest<NaiveDateTime>,
+) -> Result<Vec<SessionRow>, ApiError> {
+    let mut query = sessions::table.select(SessionRow::as_select()).into_boxed();
+    if let Some(from) = filter.from {
+        query = query.filter(sessions::starts_at.ge(from));
+    }
+    if let Some(to) = filter.to {
+        query = query.filter(sessions::starts_at.lt(to));
+    }
+    if let Some(status) = filter.status {
+        query = query.filter(sessions::status.eq(status));
+    }
+    if let Some((at, id)) = &page.after {
+        query = query.filter(
+            sessions::starts_at
+                .gt(*at)
+                .or(sessions::starts_at.eq(*at).and(sessions::id.gt(id.clone()))),
+        );
+    }
+    Ok(query
+        .order((sessions::starts_at, sessions::id))
+        .limit(page.fetch())
+        .load(conn)?)
+}
+
+/// Makes `token_hash` the member's one calendar feed secret, revoking any previous one.
+pub fn replace_calendar_token(
+    conn: &mut DbConn,
+    member: MemberId,
+    token_hash: &str,
+) -> Result<(), ApiError> {
+    conn.transaction(|conn| {
+        diesel::delete(calendar_tokens::table.find(member)).execute(conn)?;
+        diesel::insert_into(calendar_tokens::table)
+            .values((
+                calendar_tokens::member_id.eq(member),
+                calendar_tokens::token_hash.eq(token_hash),
+                calendar_tokens::created_at.eq(now()),
+            ))
+            .execute(conn)?;
+        Ok(())
+    })
+}
+
+/// The active member whose calendar feed secret hashes to `token_hash`.
+pub fn calendar_owner(conn: &mut DbConn, token_hash: &str) -> Result<Option<MemberId>, ApiError> {
+    Ok(calendar_tokens::table
+        .inner_join(members::table)
+        .filter(calendar_tokens::token_hash.eq(token_hash))
+        .filter(members::active.eq(true))
+        .filter(members::erased_at.is_null())
+        .select(members::id)
+        .first(conn)
+        .optional()?)
+}
+
+/// The most events one feed holds.
+pub const FEED_MAX: i64 = 500;
+
+/// The sessions `member` holds a place in that have not ended at `at` (cancelled ones
+/// included), by start.
+pub fn calendar_sessions(
+    conn: &mut DbConn,
+    member: MemberId,
+    at: NaiveDateTime,
+) -> Result<Vec<SessionRow>, ApiError> {
+    Ok(sessions::table
+        .inner_join(registrations::table)
+        .filter(registrations::member_id.eq(member))
+        .filter(registrations::status.eq(RegistrationStatus::Registered))
+        .filter(sessions::ends_at.gt(at))
+        .select(SessionRow::as_select())
+        .order((sessions::starts_at, sessions::id))
+        .limit(FEED_MAX)
+        .load(conn)?)
+}
