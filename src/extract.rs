@@ -22,6 +22,19 @@ pub trait RequestBody: DeserializeOwned + ToSchema + 'static {
     /// Checks values (lengths, ranges, cross-field rules), reporting every invalid field with
     /// [`crate::validation::Errors`].
     fn validate(self) -> Result<Self::Valid, ApiError>;
+
+    /// The value rules' complaints about `self`, for a body whose other fields were mistyped:
+    /// they are reported in the same answer. Bodies that check their values later, in the
+    /// handler (after a permission check), override this to run that check here.
+    fn value_errors(self) -> Vec<FieldError>
+    where
+        Self: Sized,
+    {
+        match self.validate() {
+            Err(ApiError::Validation(errors)) => errors,
+            _ => Vec::new(),
+        }
+    }
 }
 
 /// Declares bodies whose fields need no checks beyond their types.
@@ -33,6 +46,29 @@ macro_rules! plain_body {
                 type Valid = $body;
                 fn validate(self) -> Result<$body, $crate::error::ApiError> {
                     Ok(self)
+                }
+            }
+        )+
+    };
+}
+
+/// Declares bodies whose value rules run in the handler through `TryFrom<Body> for Checked`
+/// (after a permission check, or together with checks that need the database). The extractor
+/// still reports those rules' complaints alongside type errors.
+#[macro_export]
+macro_rules! deferred_body {
+    ($($body:ty => $checked:ty),+ $(,)?) => {
+        $(
+            impl $crate::extract::RequestBody for $body {
+                type Valid = $body;
+                fn validate(self) -> Result<$body, $crate::error::ApiError> {
+                    Ok(self)
+                }
+                fn value_errors(self) -> Vec<$crate::error::FieldError> {
+                    match <$checked>::try_from(self) {
+                        Err($crate::error::ApiError::Validation(errors)) => errors,
+                        _ => Vec::new(),
+                    }
                 }
             }
         )+
@@ -72,25 +108,23 @@ const MAX_FIELD_ERRORS: usize = 32;
 /// Turns `value` into `T`'s domain value, or a 422 naming every invalid field.
 pub fn parse_body<T: RequestBody>(value: Value) -> Result<T::Valid, ApiError> {
     let (parsed, mut errors) = deserialize::<T>(value)?;
-    let Some(body) = parsed else {
-        return Err(ApiError::Validation(errors));
-    };
-    match body.validate() {
-        Ok(valid) if errors.is_empty() => Ok(valid),
-        Ok(_) => Err(ApiError::Validation(errors)),
-        Err(ApiError::Validation(more)) => {
-            // Fields already reported as mistyped or missing were stood in for by a
-            // placeholder; what validation says about the placeholder is noise.
-            let reported: Vec<String> = errors.iter().map(|e| top_level(&e.field)).collect();
-            errors.extend(
-                more.into_iter()
-                    .filter(|e| !reported.contains(&top_level(&e.field))),
-            );
-            Err(ApiError::Validation(errors))
-        }
-        Err(other) if errors.is_empty() => Err(other),
-        Err(_) => Err(ApiError::Validation(errors)),
+    if errors.is_empty() {
+        return match parsed {
+            Some(body) => body.validate(),
+            None => Err(ApiError::Validation(errors)),
+        };
     }
+    if let Some(repaired) = parsed {
+        // Fields already reported as mistyped or missing were stood in for by a placeholder;
+        // what the value rules say about the placeholder is noise.
+        let reported: Vec<String> = errors.iter().map(|e| top_level(&e.field)).collect();
+        let more = repaired.value_errors();
+        errors.extend(
+            more.into_iter()
+                .filter(|e| !reported.contains(&top_level(&e.field))),
+        );
+    }
+    Err(ApiError::Validation(errors))
 }
 
 fn top_level(field: &str) -> String {

@@ -64,6 +64,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
             .configure(sessions::routes::configure)
             .configure(sessions::registration::configure)
             .configure(sessions::calendar::configure)
+            .configure(reflections::routes::configure)
             .configure(privacy::routes::configure)
             .configure(insights::routes::configure)
             .configure(audit::routes::configure),

@@ -33,6 +33,22 @@ pub enum DbConn {
 /// The backend of [`DbConn`], for `check_for_backend` and custom type mappings.
 pub type Backend = MultiBackend;
 
+/// Which SQL a connection speaks, for the few queries written per backend.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dialect {
+    Sqlite,
+    Postgres,
+}
+
+impl DbConn {
+    pub fn dialect(&self) -> Dialect {
+        match self {
+            DbConn::Sqlite(_) => Dialect::Sqlite,
+            DbConn::Postgres(_) => Dialect::Postgres,
+        }
+    }
+}
+
 pub type DbPool = Pool<Manager>;
 type Pooled = PooledConnection<Manager>;
 

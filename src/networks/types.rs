@@ -442,4 +442,5 @@ mod tests {
 
 // Their value rules run in the handlers, after the permission check, so that someone who may
 // not edit learns only that (see `update_network`).
-crate::plain_body!(CreateNetwork, UpdateNetwork, PutNetworkMember);
+crate::deferred_body!(CreateNetwork => NetworkFields, UpdateNetwork => NetworkChange);
+crate::plain_body!(PutNetworkMember);

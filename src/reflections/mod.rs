@@ -1,3 +1,9 @@
-//! The reflection log: reflections, peer comments, search, and who may read what.
+//! The reflection log (reflectielogboek): reflections, peer comments, full-text search, and
+//! who may read what ([`visibility`], the one place that decides it).
 
+pub mod model;
+pub mod queries;
+pub mod routes;
+pub mod search;
 pub mod types;
+pub mod visibility;

@@ -495,4 +495,5 @@ mod tests {
 
 // Their value rules run in the handlers, after the permission check and together with the
 // facilitator checks that need the database.
-crate::plain_body!(CreateSession, UpdateSession, PutAttendance);
+crate::deferred_body!(CreateSession => NewSession, UpdateSession => SessionChange);
+crate::plain_body!(PutAttendance);

@@ -372,3 +372,33 @@ pub async fn json_body(res: Response, status: StatusCode) -> Value {
     assert_eq!(actual, status, "unexpected status; body: {text}");
     serde_json::from_str(&text).expect("a JSON body")
 }
+
+impl TestApp {
+    /// A network row written straight into the database, for features that only need one to
+    /// exist; returns its id.
+    pub fn insert_network_row(&self, name: &str) -> String {
+        let id = uuid::Uuid::new_v4().to_string();
+        let name = name.replace('\'', "''");
+        self.execute(&format!(
+            "INSERT INTO networks (id, name, name_key, description, task, value, focus_kind,
+                 focus_label, future, created_at, updated_at)
+             VALUES ('{id}', '{name}', lower('{name}'),
+                 'Samen rond de huurder die tussen wal en schip valt.',
+                 'Zelfstandig wonen na een verblijf in een instelling', 'direct', 'area',
+                 'Wijk Oost', 'lasting', '2026-03-01 14:00:00', '2026-03-01 14:00:00')"
+        ));
+        id
+    }
+
+    /// A session row written straight into the database; returns its id.
+    pub fn insert_session_row(&self, title: &str) -> String {
+        let id = uuid::Uuid::new_v4().to_string();
+        let title = title.replace('\'', "''");
+        self.execute(&format!(
+            "INSERT INTO sessions (id, title, theme, starts_at, ends_at, created_at, updated_at)
+             VALUES ('{id}', '{title}', 'autonomy', '2026-04-01 14:00:00',
+                 '2026-04-01 16:00:00', '2026-03-01 14:00:00', '2026-03-01 14:00:00')"
+        ));
+        id
+    }
+}

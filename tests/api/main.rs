@@ -9,5 +9,7 @@ mod invitations;
 mod members;
 mod networks;
 mod privacy;
+mod reflections;
+mod search;
 mod service;
 mod sessions;

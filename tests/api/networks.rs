@@ -198,7 +198,18 @@ async fn invalid_networks_are_422_naming_every_field() {
         .map(|e| e["field"].as_str().expect("field").to_owned())
         .collect();
     fields.sort();
-    assert_eq!(fields, ["colour", "focus.kind", "future", "value"]);
+    // Unknown, mistyped and rule-breaking fields, all in one answer.
+    assert_eq!(
+        fields,
+        [
+            "colour",
+            "focus.kind",
+            "future",
+            "legitimacy[0].description",
+            "name",
+            "value"
+        ]
+    );
     assert_eq!(app.count("networks"), 0);
 
     // Once the shape is right, the content rules apply, again all at once.

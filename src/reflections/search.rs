@@ -1,0 +1,174 @@
+//! Full-text search of reflections (`GET /reflections?q=`): title, body and tags, by word
+//! prefix, with diacritics folded (`een` finds `één`, `coord` finds `coördinatie`).
+//!
+//! What people type is only ever treated as words. Quotes, `AND (`, `*`, `NEAR`, `-` or an
+//! emoji never reach the search engine as syntax: we cut the text into words ourselves and
+//! build the query from those, so no input can cause a syntax error or a 500.
+//!
+//! Backend-specific, and only in [`fts_match_seqs`]: on SQLite the FTS5 table `reflections_fts`
+//! (external content on `reflections.seq`, kept in sync by triggers, tokenizer `unicode61
+//! remove_diacritics 2`); on PostgreSQL the `reflection_search` tsvectors (the `simple`
+//! configuration over `unaccent`, kept in sync by a trigger, GIN-indexed).
+
+use diesel::sql_types::{Bool, Text};
+
+use crate::db::Dialect;
+
+use super::types::QUERY_MAX;
+use super::visibility::ReflectionCondition;
+use crate::error::ApiError;
+
+/// What a `q` parameter asks for.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum Search {
+    /// No `q`, or a blank one: no text condition.
+    #[default]
+    All,
+    /// A `q` without a single word (`***`, `"()"`, an emoji): nothing can match it, so the
+    /// answer is an empty page rather than everything.
+    Nothing,
+    /// Words, each matched as a prefix, all required.
+    Words(Vec<String>),
+}
+
+impl Search {
+    /// 400 when `q` is longer than [`QUERY_MAX`] characters.
+    pub fn parse(q: Option<&str>) -> Result<Self, ApiError> {
+        let Some(q) = q.map(str::trim).filter(|q| !q.is_empty()) else {
+            return Ok(Search::All);
+        };
+        if q.chars().count() > QUERY_MAX {
+            return Err(ApiError::BadRequest(format!(
+                "q must be at most {QUERY_MAX} characters"
+            )));
+        }
+        let words = words(q);
+        Ok(if words.is_empty() {
+            Search::Nothing
+        } else {
+            Search::Words(words)
+        })
+    }
+}
+
+/// The FTS5 query for `q`: each word (a run of letters, digits and combining marks, the same
+/// characters the `unicode61` tokenizer keeps) becomes `"word"*`, a quoted prefix term; terms
+/// separated by spaces must all match. `None` when `q` holds no word.
+pub fn match_expression(q: &str) -> Option<String> {
+    let words = words(q);
+    (!words.is_empty()).then(|| fts5_expression(&words))
+}
+
+/// The words of `q`, in order.
+fn words(q: &str) -> Vec<String> {
+    q.split(|c: char| !is_word_char(c))
+        .filter(|word| !word.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+fn fts5_expression(words: &[String]) -> String {
+    words
+        .iter()
+        // Words cannot contain `"`, but escaping keeps the quoting right whatever changes here.
+        .map(|word| format!("\"{}\"*", word.replace('"', "\"\"")))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// The PostgreSQL `tsquery` for `words`: `word:*` terms joined by `&`. Words hold only
+/// letters, digits and combining marks, none of which is tsquery syntax.
+fn tsquery_expression(words: &[String]) -> String {
+    words
+        .iter()
+        .map(|word| format!("{word}:*"))
+        .collect::<Vec<_>>()
+        .join(" & ")
+}
+
+/// Letters and digits, and the combining marks of decomposed text (`o` + U+0308 is `ö`), which
+/// the tokenizer keeps within a word and folds away.
+fn is_word_char(c: char) -> bool {
+    c.is_alphanumeric()
+        || matches!(c, '\u{0300}'..='\u{036F}' | '\u{1AB0}'..='\u{1AFF}' | '\u{1DC0}'..='\u{1DFF}' | '\u{20D0}'..='\u{20FF}' | '\u{FE20}'..='\u{FE2F}')
+}
+
+/// Reflections whose title, body or tags match every one of `words` as a prefix, as a
+/// condition on `reflections`: `seq IN (the index's matches)`. The query text is a bound
+/// parameter, never spliced into the SQL.
+pub fn fts_match_seqs(words: &[String], dialect: Dialect) -> ReflectionCondition {
+    match dialect {
+        Dialect::Sqlite => Box::new(
+            diesel::dsl::sql::<Bool>(
+                "reflections.seq IN (SELECT rowid FROM reflections_fts \
+                 WHERE reflections_fts MATCH ",
+            )
+            .bind::<Text, _>(fts5_expression(words))
+            .sql(")"),
+        ),
+        Dialect::Postgres => Box::new(
+            diesel::dsl::sql::<Bool>(
+                "reflections.seq IN (SELECT reflection_seq FROM reflection_search \
+                 WHERE document @@ to_tsquery('simple', unaccent(",
+            )
+            .bind::<Text, _>(tsquery_expression(words))
+            .sql(")))"),
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn words_become_quoted_prefix_terms() {
+        assert_eq!(
+            match_expression("Puber in huis").as_deref(),
+            Some(r#""Puber"* "in"* "huis"*"#)
+        );
+        assert_eq!(
+            match_expression("één coördinatie").as_deref(),
+            Some(r#""één"* "coördinatie"*"#)
+        );
+    }
+
+    #[test]
+    fn tsquery_terms_are_prefixes_all_required() {
+        assert_eq!(
+            tsquery_expression(&words("één (coördinatie) AND")),
+            "één:* & coördinatie:* & AND:*"
+        );
+    }
+
+    #[test]
+    fn syntax_is_only_a_separator() {
+        assert_eq!(
+            match_expression(r#"wijk" AND (team* NEAR/3 -"x"#).as_deref(),
+            Some(r#""wijk"* "AND"* "team"* "NEAR"* "3"* "x"*"#)
+        );
+        assert_eq!(
+            match_expression("auto's; zo'n").as_deref(),
+            Some(r#""auto"* "s"* "zo"* "n"*"#)
+        );
+    }
+
+    #[test]
+    fn decomposed_diacritics_stay_inside_the_word() {
+        assert_eq!(
+            match_expression("coo\u{308}rdinatie").as_deref(),
+            Some("\"coo\u{308}rdinatie\"*")
+        );
+    }
+
+    #[test]
+    fn text_without_words_matches_nothing_and_blank_means_no_search() {
+        assert_eq!(
+            Search::parse(Some("*** 🙂 \"()\"")).ok(),
+            Some(Search::Nothing)
+        );
+        assert_eq!(Search::parse(Some("   ")).ok(), Some(Search::All));
+        assert_eq!(Search::parse(None).ok(), Some(Search::All));
+        assert!(Search::parse(Some(&"a".repeat(QUERY_MAX + 1))).is_err());
+    }
+}
