@@ -41,6 +41,15 @@ pub enum Command {
     /// Exit 0 when the service at `--bind` answers `/ready` with 200 (for container health
     /// checks, where no HTTP client is installed).
     Healthcheck(Settings),
+    /// Fill the database with a small example community and print its logins. Refuses a
+    /// database that already has members unless `--force`. The password of every demo login
+    /// comes from `LG_DEMO_PASSWORD`, or is generated and printed.
+    SeedDemo {
+        #[arg(long)]
+        force: bool,
+        #[command(flatten)]
+        settings: Settings,
+    },
     /// Print the OpenAPI document.
     Openapi,
     /// Write a consistent copy of the database while the service runs.

@@ -398,6 +398,22 @@ impl FromRequest for IfMatch {
     }
 }
 
+/// The answer with a versioned resource: its `ETag`, and on 201 the `Location` of the new
+/// resource, `/api/v1/{collection}/{id}`.
+pub fn versioned<T: serde::Serialize>(
+    status: actix_web::http::StatusCode,
+    collection: &str,
+    id: impl std::fmt::Display,
+    version: i32,
+    body: T,
+) -> actix_web::HttpResponse {
+    let mut res = actix_web::HttpResponse::build(status);
+    if status == actix_web::http::StatusCode::CREATED {
+        res.insert_header((header::LOCATION, format!("/api/v1/{collection}/{id}")));
+    }
+    res.insert_header(etag(version)).json(body)
+}
+
 /// The `ETag` header for a resource at `version`.
 pub fn etag(version: i32) -> (header::HeaderName, String) {
     (header::ETAG, format!("\"{version}\""))

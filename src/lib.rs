@@ -20,6 +20,7 @@ pub mod pagination;
 pub mod privacy;
 pub mod reflections;
 pub mod schema;
+pub mod seed;
 pub mod sessions;
 pub mod telemetry;
 pub mod tensions;

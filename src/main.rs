@@ -2,7 +2,7 @@ use clap::Parser;
 
 use leergemeenschap::cli::{Cli, Command};
 use leergemeenschap::config::Secret;
-use leergemeenschap::{api_doc, db, health, members, openapi, telemetry, Application};
+use leergemeenschap::{api_doc, db, health, members, openapi, seed, telemetry, Application};
 
 #[actix_web::main]
 async fn main() -> anyhow::Result<()> {
@@ -39,6 +39,27 @@ async fn main() -> anyhow::Result<()> {
             if let Err(err) = health::probe(&settings.bind) {
                 eprintln!("unhealthy: {err:#}");
                 std::process::exit(1);
+            }
+        }
+        Command::SeedDemo { force, settings } => {
+            telemetry::init(&settings.log);
+            let password = match std::env::var("LG_DEMO_PASSWORD") {
+                Ok(password) => password,
+                Err(_) => format!("demo-{}", uuid::Uuid::new_v4().simple()),
+            };
+            if let Some(problem) = leergemeenschap::auth::password::length_problem(&password) {
+                anyhow::bail!("LG_DEMO_PASSWORD {problem}");
+            }
+            let pool = db::connect(&settings.database_url, 1)?;
+            db::migrate(&pool)?;
+            let logins = seed::demo(&pool, &Secret::new(password.clone()), force)?;
+            println!("The demo community is ready. Every login uses the password: {password}");
+            println!();
+            for login in logins {
+                println!(
+                    "  {:<11} {:<40} {}",
+                    login.role, login.email, login.display_name
+                );
             }
         }
         Command::Openapi => print!("{}", openapi::render(&api_doc())),

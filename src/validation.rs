@@ -67,6 +67,36 @@ fn length_message(min: usize, max: usize) -> String {
     }
 }
 
+/// Declares a documentation-only schema for text items of a list (tags, organization names):
+/// JSON Schema's length and non-blank rules, which a `Vec<String>` field cannot carry itself.
+/// Use it as `#[schema(value_type = Vec<Name>)]`.
+#[macro_export]
+macro_rules! text_item_schema {
+    ($name:ident, $doc:literal, $min:literal, $max:literal, $example:literal) => {
+        #[doc = $doc]
+        pub struct $name;
+
+        impl utoipa::PartialSchema for $name {
+            fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+                utoipa::openapi::ObjectBuilder::new()
+                    .schema_type(utoipa::openapi::schema::Type::String)
+                    .min_length(Some($min))
+                    .max_length(Some($max))
+                    .pattern(Some(r"\S"))
+                    .description(Some($doc))
+                    .examples([$example])
+                    .into()
+            }
+        }
+
+        impl utoipa::ToSchema for $name {
+            fn name() -> std::borrow::Cow<'static, str> {
+                std::borrow::Cow::Borrowed(stringify!($name))
+            }
+        }
+    };
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -108,11 +108,11 @@ pub fn list(
         ))
         .into_boxed();
     if let Some((at, id)) = &page.after {
-        query = query.filter(
-            audit_events::at.lt(*at).or(audit_events::at
-                .eq(*at)
-                .and(audit_events::id.lt(id.clone()))),
-        );
+        // `<=`/`>=` up front lets SQLite seek to the cursor in the index; the OR alone would
+        // walk every row before it.
+        query = query
+            .filter(audit_events::at.le(*at))
+            .filter(audit_events::at.lt(*at).or(audit_events::id.lt(id.clone())));
     }
     let rows: Vec<EventRow> = query
         .order((audit_events::at.desc(), audit_events::id.desc()))

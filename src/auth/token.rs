@@ -44,9 +44,17 @@ impl Keys {
             .jwt_secret
             .as_ref()
             .filter(|s| !s.expose().is_empty());
-        let secret = match configured {
-            Some(secret) => secret.clone(),
-            None => stored_secret(&settings.database_url.data_dir())?,
+        let secret = match (configured, &settings.database_url) {
+            (Some(secret), _) => secret.clone(),
+            // Instances on one PostgreSQL database must share the key, or each would refuse
+            // the others' tokens: a key generated here would be this instance's alone.
+            (None, crate::config::DatabaseUrl::Postgres(_)) => anyhow::bail!(
+                "LG_JWT_SECRET is required with PostgreSQL: every instance on the database \
+                 must sign with the same key (at least 32 bytes, e.g. `openssl rand -base64 48`)"
+            ),
+            (None, crate::config::DatabaseUrl::Sqlite(_)) => {
+                stored_secret(&settings.database_url.data_dir())?
+            }
         };
         if secret.expose().len() < MIN_SECRET_BYTES {
             anyhow::bail!(
@@ -149,6 +157,15 @@ mod tests {
         let claims = keys.verify(&token).expect("valid");
         assert_eq!(claims.sub, member);
         assert_eq!(claims.role, Role::Facilitator);
+    }
+
+    #[test]
+    fn postgres_needs_a_configured_secret() {
+        let mut settings = Settings::defaults();
+        settings.database_url = "postgres://localhost/lg".parse().expect("url");
+        assert!(Keys::load(&settings).is_err());
+        settings.jwt_secret = Some(Secret::new(SECRET));
+        assert!(Keys::load(&settings).is_ok());
     }
 
     #[test]

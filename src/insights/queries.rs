@@ -9,6 +9,7 @@ use super::MIN_AUTHORS;
 use crate::db::DbConn;
 use crate::error::ApiError;
 use crate::networks::types::NetworkId;
+use crate::reflections::visibility::counted_in_insights;
 use crate::schema::{reflections, registrations};
 use crate::sessions::types::SessionId;
 use crate::tensions::types::Tension;
@@ -25,8 +26,8 @@ struct BucketRow {
     authors: i64,
 }
 
-/// Tension buckets by month over non-private reflections (the shared visibility rule's
-/// "never count private reflections"), suppressing buckets with too few authors.
+/// Tension buckets by month over the reflections insights may count (the visibility rule's
+/// [`counted_in_insights`]), suppressing buckets with too few authors.
 pub fn tension_buckets(
     conn: &mut DbConn,
     from: Option<NaiveDateTime>,
@@ -38,12 +39,18 @@ pub fn tension_buckets(
         DbConn::Sqlite(_) => ("strftime('%Y-%m', r.created_at)", "?", "?", "?"),
         DbConn::Postgres(_) => ("to_char(r.created_at, 'YYYY-MM')", "$1", "$2", "$3"),
     };
+    // The visibilities come from the one visibility rule; they are constants, not input.
+    let counted = counted_in_insights()
+        .iter()
+        .map(|v| format!("'{}'", v.as_str()))
+        .collect::<Vec<_>>()
+        .join(", ");
     let sql = format!(
         "SELECT {month} AS month, t.tension AS tension,
                 COUNT(*) AS reflections, COUNT(DISTINCT r.author_id) AS authors
            FROM reflections r
            JOIN reflection_tensions t ON t.reflection_seq = r.seq
-          WHERE r.visibility <> 'private'
+          WHERE r.visibility IN ({counted})
             AND r.created_at >= COALESCE({sql_from}, r.created_at)
             AND (r.created_at < {sql_to} OR {sql_to} IS NULL)
             AND (r.network_id = {sql_network} OR {sql_network} IS NULL)
@@ -106,7 +113,7 @@ pub fn session_insights(conn: &mut DbConn, id: SessionId) -> Result<SessionInsig
     let taken = attended + no_show > 0;
     let reflections: i64 = reflections::table
         .filter(reflections::session_id.eq(id))
-        .filter(reflections::visibility.ne("private"))
+        .filter(reflections::visibility.eq_any(counted_in_insights()))
         .count()
         .get_result(conn)?;
     Ok(SessionInsights {

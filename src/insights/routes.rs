@@ -1,7 +1,6 @@
 //! `/insights/*`.
 
 use actix_web::{get, web, HttpResponse};
-use diesel::prelude::*;
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use super::queries;
@@ -9,7 +8,7 @@ use super::types::{SessionInsights, SessionInsightsPath, TensionInsights, Tensio
 use crate::auth::AuthMember;
 use crate::error::ApiError;
 use crate::members::types::Role;
-use crate::schema::{session_facilitators, sessions};
+use crate::sessions::routes::get_managed;
 use crate::{db, AppState};
 
 pub fn configure(cfg: &mut ServiceConfig) {
@@ -68,20 +67,7 @@ pub async fn get_session_insights(
 ) -> Result<HttpResponse, ApiError> {
     let id = path.into_inner().id;
     let insights = db::run(&state.pool, move |conn| {
-        let exists: i64 = sessions::table.find(id).count().get_result(conn)?;
-        if exists == 0 {
-            return Err(ApiError::not_found("session"));
-        }
-        let facilitates: i64 = session_facilitators::table
-            .filter(session_facilitators::session_id.eq(id))
-            .filter(session_facilitators::member_id.eq(me.id))
-            .count()
-            .get_result(conn)?;
-        if !me.is_admin() && facilitates == 0 {
-            return Err(ApiError::Forbidden(
-                "Only the session's facilitators and admins see its insights.".into(),
-            ));
-        }
+        get_managed(conn, &me, id)?;
         queries::session_insights(conn, id)
     })
     .await?;

@@ -84,10 +84,12 @@ pub fn list(
         query = query.filter(invitations::invited_by.eq(by));
     }
     if let Some((at, id)) = &page.after {
-        query = query.filter(
-            invitations::created_at.lt(*at).or(invitations::created_at
-                .eq(*at)
-                .and(invitations::id.lt(id.clone()))),
+        // `<=`/`>=` up front lets SQLite seek to the cursor in the index; the OR alone would
+        // walk every row before it.
+        query = query.filter(invitations::created_at.le(*at)).filter(
+            invitations::created_at
+                .lt(*at)
+                .or(invitations::id.lt(id.clone())),
         );
     }
     Ok(query

@@ -120,12 +120,12 @@ pub fn list(
         );
     }
     if let Some((name, id)) = &page.after {
-        query = query.filter(
+        // `<=`/`>=` up front lets SQLite seek to the cursor in the index; the OR alone would
+        // walk every row before it.
+        query = query.filter(members::display_name.ge(name.clone())).filter(
             members::display_name
                 .gt(name.clone())
-                .or(members::display_name
-                    .eq(name.clone())
-                    .and(members::id.gt(id.clone()))),
+                .or(members::id.gt(id.clone())),
         );
     }
     Ok(query
@@ -188,6 +188,27 @@ pub fn set_password(conn: &mut DbConn, id: MemberId, hash: &str) -> Result<(), A
     Ok(())
 }
 
+/// 409 when `id` is the last active admin (who may then not be demoted, deactivated or
+/// erased).
+pub fn ensure_not_last_admin(conn: &mut DbConn, id: MemberId) -> Result<(), ApiError> {
+    let row = get(conn, id)?;
+    if row.role != Role::Admin || !row.active {
+        return Ok(());
+    }
+    let other_admins: i64 = members::table
+        .filter(members::role.eq(Role::Admin))
+        .filter(members::active.eq(true))
+        .filter(members::id.ne(id))
+        .count()
+        .get_result(conn)?;
+    if other_admins == 0 {
+        return Err(ApiError::Conflict(
+            "This is the last active admin; promote another admin first.".into(),
+        ));
+    }
+    Ok(())
+}
+
 /// Sets role and active flag (admin action), refusing to leave no active admin. Call inside a
 /// write transaction so two admins demoting each other cannot both succeed.
 pub fn set_role_and_active(
@@ -196,21 +217,8 @@ pub fn set_role_and_active(
     role: Role,
     active: bool,
 ) -> Result<(), ApiError> {
-    let row = get(conn, id)?;
-    let was_active_admin = row.role == Role::Admin && row.active;
-    let stays_active_admin = role == Role::Admin && active;
-    if was_active_admin && !stays_active_admin {
-        let other_admins: i64 = members::table
-            .filter(members::role.eq(Role::Admin))
-            .filter(members::active.eq(true))
-            .filter(members::id.ne(id))
-            .count()
-            .get_result(conn)?;
-        if other_admins == 0 {
-            return Err(ApiError::Conflict(
-                "This is the last active admin; promote another admin first.".into(),
-            ));
-        }
+    if !(role == Role::Admin && active) {
+        ensure_not_last_admin(conn, id)?;
     }
     diesel::update(members::table.find(id))
         .set((

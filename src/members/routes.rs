@@ -15,7 +15,7 @@ use crate::auth::{self, password, AuthMember};
 use crate::config::Secret;
 use crate::db::{self, DbConn};
 use crate::error::ApiError;
-use crate::extract::{etag, IfMatch, IfMatchHeader, Json};
+use crate::extract::{IfMatch, IfMatchHeader, Json};
 use crate::pagination::{self, PageRequest};
 use crate::AppState;
 
@@ -41,9 +41,7 @@ fn load_one(conn: &mut DbConn, me: AuthMember, row: MemberRow) -> Result<MemberR
 }
 
 fn member_ok(status: actix_web::http::StatusCode, member: MemberResponse) -> HttpResponse {
-    HttpResponse::build(status)
-        .insert_header(etag(member.version))
-        .json(member)
+    crate::extract::versioned(status, "members", member.id, member.version, member)
 }
 
 /// Your own profile, with your email.

@@ -136,10 +136,12 @@ pub fn list(
         None => {}
     }
     if let Some((key, id)) = &page.after {
-        query = query.filter(
-            networks::name_key.gt(key.clone()).or(networks::name_key
-                .eq(key.clone())
-                .and(networks::id.gt(id.clone()))),
+        // `<=`/`>=` up front lets SQLite seek to the cursor in the index; the OR alone would
+        // walk every row before it.
+        query = query.filter(networks::name_key.ge(key.clone())).filter(
+            networks::name_key
+                .gt(key.clone())
+                .or(networks::id.gt(id.clone())),
         );
     }
     Ok(query
@@ -252,12 +254,12 @@ pub fn list_members(
         query = query.filter(members::active.eq(true));
     }
     if let Some((name, id)) = &page.after {
-        query = query.filter(
+        // `<=`/`>=` up front lets SQLite seek to the cursor in the index; the OR alone would
+        // walk every row before it.
+        query = query.filter(members::display_name.ge(name.clone())).filter(
             members::display_name
                 .gt(name.clone())
-                .or(members::display_name
-                    .eq(name.clone())
-                    .and(members::id.gt(id.clone()))),
+                .or(members::id.gt(id.clone())),
         );
     }
     Ok(query

@@ -1,6 +1,6 @@
 //! `/networks` and `/networks/{id}/members`.
 
-use actix_web::http::{header, StatusCode};
+use actix_web::http::StatusCode;
 use actix_web::{delete, get, patch, post, put, web, HttpResponse};
 use serde_json::json;
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -16,7 +16,7 @@ use crate::audit::{self, AuditAction};
 use crate::auth::AuthMember;
 use crate::db::{self, utc, DbConn};
 use crate::error::ApiError;
-use crate::extract::{etag, IfMatch, Json};
+use crate::extract::{IfMatch, Json};
 use crate::members;
 use crate::members::routes::may_see_email;
 use crate::members::types::{MemberId, Role};
@@ -71,11 +71,7 @@ fn load_one(conn: &mut DbConn, row: NetworkRow) -> Result<NetworkResponse, ApiEr
 }
 
 fn network_ok(status: StatusCode, network: NetworkResponse) -> HttpResponse {
-    let mut res = HttpResponse::build(status);
-    if status == StatusCode::CREATED {
-        res.insert_header((header::LOCATION, format!("/api/v1/networks/{}", network.id)));
-    }
-    res.insert_header(etag(network.version)).json(network)
+    crate::extract::versioned(status, "networks", network.id, network.version, network)
 }
 
 /// Networks by name. `q` matches name and description, case-insensitive; `value=direct` (or
@@ -183,7 +179,7 @@ pub async fn get_network(
 /// `If-Match` is honoured.
 #[utoipa::path(
     tag = "networks",
-    params(NetworkPath, ("If-Match" = Option<String>, Header, description = "The `ETag` you last saw.")),
+    params(NetworkPath, crate::extract::IfMatchHeader),
     request_body = UpdateNetwork,
     security(("bearer" = [])),
     responses(
@@ -214,8 +210,10 @@ pub async fn update_network(
         db::write(conn, |conn| {
             let row = queries::get(conn, id)?;
             require_manager(conn, &me, &row)?;
+            // Invalid data is a 422 whatever the version; a valid change to an old version, 412.
+            let change = parsed?;
             if_match.check(row.version)?;
-            let fields = parsed?.apply(row.fields()?);
+            let fields = change.apply(row.fields()?);
             queries::update(conn, id, &fields)?;
             let row = queries::get(conn, id)?;
             load_one(conn, row)

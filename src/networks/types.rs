@@ -151,6 +151,7 @@ pub struct CreateNetwork {
     /// At most 20; none when absent.
     pub legitimacy: Option<Vec<Legitimacy>>,
     /// At most 50 names of 1–200 characters, each once; none when absent.
+    #[schema(value_type = Option<Vec<OrganizationName>>, max_items = 50)]
     pub organizations: Option<Vec<String>>,
 }
 
@@ -168,6 +169,7 @@ pub struct UpdateNetwork {
     pub focus: Option<Focus>,
     pub future: Option<NetworkFuture>,
     pub legitimacy: Option<Vec<Legitimacy>>,
+    #[schema(value_type = Option<Vec<OrganizationName>>, max_items = 50)]
     pub organizations: Option<Vec<String>>,
 }
 
@@ -212,6 +214,14 @@ impl NetworkChange {
         }
     }
 }
+
+crate::text_item_schema!(
+    OrganizationName,
+    "A participating organization's name.",
+    1,
+    200,
+    "Woonstichting De Linde"
+);
 
 /// The key that makes names unique regardless of case and surrounding spaces: Unicode lower
 /// case of the trimmed name.
@@ -260,9 +270,12 @@ fn organizations(errors: &mut Errors, names: Vec<String>) -> Vec<String> {
         .map(|(i, name)| {
             let field = format!("organizations[{i}]");
             let name = errors.text(&field, &name, 1, ORGANIZATION_MAX);
-            errors.check(seen.insert(name.to_lowercase()), field, "is listed twice");
-            name
+            // A name listed twice (in any case) is kept once.
+            seen.insert(name.trim().to_lowercase()).then_some(name)
         })
+        .collect::<Vec<_>>()
+        .into_iter()
+        .flatten()
         .collect()
 }
 
@@ -422,7 +435,7 @@ mod tests {
             kind: LegitimacyKind::Moral,
             description: String::new(),
         }]);
-        bad.organizations = Some(vec!["Zorggroep Oost".into(), "zorggroep oost".into()]);
+        bad.organizations = Some(vec!["Zorggroep Oost".into(), " ".into()]);
         assert_eq!(
             invalid_fields(NetworkFields::try_from(bad)),
             [
@@ -432,6 +445,14 @@ mod tests {
                 "organizations[1]"
             ]
         );
+    }
+
+    #[test]
+    fn an_organization_listed_twice_is_kept_once() {
+        let mut twice = body();
+        twice.organizations = Some(vec!["Zorggroep Oost".into(), "zorggroep oost ".into()]);
+        let fields = NetworkFields::try_from(twice).expect("valid");
+        assert_eq!(fields.organizations, ["Zorggroep Oost"]);
     }
 
     #[test]

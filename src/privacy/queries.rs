@@ -15,8 +15,8 @@ use crate::members::{self};
 use crate::networks::types::NetworkId;
 use crate::reflections::types::{CommentId, ReflectionId};
 use crate::schema::{
-    calendar_tokens, comments, invitations, network_members, networks, reflections, registrations,
-    sessions,
+    calendar_tokens, comments, invitations, logins, members as member_rows, network_members,
+    networks, reflections, registrations, sessions,
 };
 use crate::sessions::types::SessionId;
 
@@ -230,4 +230,46 @@ fn export_reflection(row: ReflectionRow) -> ExportReflection {
         updated_at: utc(row.11),
         version: row.12,
     }
+}
+
+/// Erases `member` (run inside a write transaction): the account can no longer log in, email
+/// and profile are removed, own reflections (with the comments on them) and own comments are
+/// deleted, registrations for sessions that have not started are cancelled (waitlists move
+/// up), network memberships, logins and the calendar feed go. Past registrations and
+/// attendance stay, tied to a nameless tombstone, so counts stay right while no list shows the
+/// person again (lists skip erased members).
+pub fn erase(conn: &mut DbConn, member: MemberId) -> Result<(), ApiError> {
+    let at = now();
+    let upcoming: Vec<SessionId> = registrations::table
+        .inner_join(sessions::table)
+        .filter(registrations::member_id.eq(member))
+        .filter(registrations::status.ne("cancelled"))
+        .filter(sessions::starts_at.gt(at))
+        .select(registrations::session_id)
+        .load(conn)?;
+    for session in upcoming {
+        let session = crate::sessions::queries::get(conn, session)?;
+        crate::sessions::waitlist::leave(conn, &session, member, at)?;
+    }
+    diesel::delete(comments::table.filter(comments::author_id.eq(member))).execute(conn)?;
+    diesel::delete(reflections::table.filter(reflections::author_id.eq(member))).execute(conn)?;
+    diesel::delete(network_members::table.filter(network_members::member_id.eq(member)))
+        .execute(conn)?;
+    diesel::delete(calendar_tokens::table.find(member)).execute(conn)?;
+    diesel::delete(logins::table.filter(logins::member_id.eq(member))).execute(conn)?;
+    diesel::update(member_rows::table.find(member))
+        .set((
+            member_rows::email.eq(None::<String>),
+            member_rows::display_name.eq(""),
+            member_rows::organization.eq(None::<String>),
+            member_rows::job_title.eq(None::<String>),
+            member_rows::bio.eq(None::<String>),
+            member_rows::password_hash.eq(None::<String>),
+            member_rows::active.eq(false),
+            member_rows::erased_at.eq(Some(at)),
+            member_rows::updated_at.eq(at),
+            member_rows::version.eq(member_rows::version + 1),
+        ))
+        .execute(conn)?;
+    Ok(())
 }

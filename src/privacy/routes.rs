@@ -1,16 +1,18 @@
 //! `/me/export`, `/me/growth` and `DELETE /me`.
 
-use actix_web::{get, web, HttpResponse};
+use actix_web::{delete, get, web, HttpResponse};
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use super::queries;
-use super::types::{ExportDocument, GrowthResponse};
-use crate::auth::AuthMember;
+use super::types::{EraseAccount, ExportDocument, GrowthResponse};
+use crate::auth::{password, AuthMember};
+use crate::config::Secret;
 use crate::error::ApiError;
+use crate::extract::Json;
 use crate::{db, AppState};
 
 pub fn configure(cfg: &mut ServiceConfig) {
-    cfg.service(export_me).service(get_growth);
+    cfg.service(export_me).service(get_growth).service(erase_me);
 }
 
 /// Everything stored about you, as one JSON document (AVG/GDPR access and portability):
@@ -55,4 +57,50 @@ pub async fn get_growth(
 ) -> Result<HttpResponse, ApiError> {
     let points = db::run(&state.pool, move |conn| queries::growth_points(conn, me.id)).await?;
     Ok(HttpResponse::Ok().json(GrowthResponse::from_points(points)))
+}
+
+/// Erase your account (AVG/GDPR erasure), confirmed with your password.
+///
+/// In one transaction: you can no longer log in and every token stops working; email and
+/// profile are removed; your reflections (with their comments) and your comments are deleted;
+/// registrations for sessions that have not started are cancelled and waitlists move up. Past
+/// registrations and attendance remain only as anonymous counts: no list shows you again.
+#[utoipa::path(
+    tag = "me",
+    request_body = EraseAccount,
+    security(("bearer" = [])),
+    responses(
+        (status = 204, description = "Erased."),
+        (status = 400, response = crate::openapi::BadRequest),
+        (status = 401, response = crate::openapi::Unauthorized),
+        (status = 403, response = crate::openapi::Forbidden),
+        (status = 409, response = crate::openapi::Conflict),
+        (status = 413, response = crate::openapi::PayloadTooLarge),
+        (status = 415, response = crate::openapi::UnsupportedMediaType),
+        (status = 422, response = crate::openapi::ValidationFailed),
+    )
+)]
+#[delete("/me")]
+pub async fn erase_me(
+    state: web::Data<AppState>,
+    me: AuthMember,
+    body: Json<EraseAccount>,
+) -> Result<HttpResponse, ApiError> {
+    let confirmation = Secret::new(body.into_inner().password);
+    let stored = db::run(&state.pool, move |conn| {
+        Ok(crate::members::queries::get(conn, me.id)?.password_hash)
+    })
+    .await?;
+    if !password::verify(confirmation, stored).await? {
+        return Err(ApiError::Forbidden("The password is not right.".into()));
+    }
+    db::run(&state.pool, move |conn| {
+        db::write(conn, |conn| {
+            // The last active admin stays: erasing them would leave the community unmanaged.
+            crate::members::queries::ensure_not_last_admin(conn, me.id)?;
+            queries::erase(conn, me.id)
+        })
+    })
+    .await?;
+    Ok(HttpResponse::NoContent().finish())
 }

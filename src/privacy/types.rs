@@ -157,6 +157,8 @@ pub struct EraseAccount {
     pub password: String,
 }
 
+crate::plain_body!(EraseAccount);
+
 #[cfg(test)]
 mod tests {
     use super::*;

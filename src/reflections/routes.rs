@@ -21,7 +21,7 @@ use crate::audit::{self, AuditAction};
 use crate::auth::AuthMember;
 use crate::db::{self, DbConn};
 use crate::error::ApiError;
-use crate::extract::{etag, IfMatch, Json};
+use crate::extract::{IfMatch, Json};
 use crate::pagination::{self, PageRequest};
 use crate::AppState;
 
@@ -103,14 +103,13 @@ fn comment_response(conn: &mut DbConn, row: CommentRow) -> Result<CommentRespons
 }
 
 fn reflection_ok(status: StatusCode, reflection: &ReflectionResponse) -> HttpResponse {
-    let mut res = HttpResponse::build(status);
-    if status == StatusCode::CREATED {
-        res.insert_header((
-            header::LOCATION,
-            format!("/api/v1/reflections/{}", reflection.id),
-        ));
-    }
-    res.insert_header(etag(reflection.version)).json(reflection)
+    crate::extract::versioned(
+        status,
+        "reflections",
+        reflection.id,
+        reflection.version,
+        reflection,
+    )
 }
 
 /// Write a reflection. `visibility` defaults to `private`; `session_id` and `network_id`, when
@@ -228,7 +227,7 @@ pub async fn get_reflection(
 /// when you may read it, else 404.
 #[utoipa::path(
     tag = "reflections",
-    params(ReflectionPath, ("If-Match" = Option<String>, Header, description = "The `ETag` you last saw.")),
+    params(ReflectionPath, crate::extract::IfMatchHeader),
     request_body = UpdateReflection,
     security(("bearer" = [])),
     responses(
@@ -264,9 +263,10 @@ pub async fn update_reflection(
                     "Only its author can edit a reflection.".into(),
                 ));
             }
-            if_match.check(row.version)?;
+            // Invalid data is a 422 whatever the version; a valid change to an old version, 412.
             let missing = queries::missing_links(conn, session, network)?;
             let change = with_errors(parsed, missing)?;
+            if_match.check(row.version)?;
             queries::update(conn, &row, change)?;
             let row = queries::get_visible(conn, &me, id)?;
             response(conn, row)

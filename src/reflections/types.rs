@@ -135,7 +135,7 @@ pub struct CreateReflection {
     pub tensions: Vec<Tension>,
     /// At most 10, each 1–40 characters; stored trimmed and lower-cased, duplicates dropped.
     #[serde(default)]
-    #[schema(max_items = 10, example = json!(["wijkteam", "coördinatie"]))]
+    #[schema(value_type = Vec<TagText>, max_items = 10, example = json!(["wijkteam", "coördinatie"]))]
     pub tags: Vec<String>,
     pub competence: Option<Competence>,
     /// Default `private`: nothing is shared unless the author chooses to.
@@ -163,7 +163,7 @@ pub struct UpdateReflection {
     #[schema(value_type = Vec<Tension>)]
     pub tensions: Option<Option<Vec<Tension>>>,
     #[serde(default, with = "crate::validation::patch")]
-    #[schema(value_type = Vec<String>, max_items = 10)]
+    #[schema(value_type = Vec<TagText>, max_items = 10)]
     pub tags: Option<Option<Vec<String>>>,
     #[serde(default, with = "crate::validation::patch")]
     #[schema(value_type = Option<Competence>)]
@@ -201,6 +201,7 @@ pub struct ListReflectionsQuery {
     /// Only reflections naming this tension.
     pub tension: Option<Tension>,
     /// Only reflections with this tag (compared trimmed and lower-cased).
+    #[param(min_length = 1, max_length = 40, pattern = r"\S")]
     pub tag: Option<String>,
     /// Full-text search over title, body and tags: every word must occur as the start of a
     /// word (`coörd` finds `coördinatie`; diacritics are ignored, so `een` finds `één`).
@@ -211,6 +212,7 @@ pub struct ListReflectionsQuery {
     #[param(minimum = 1, maximum = 100)]
     pub limit: Option<i64>,
     /// `next_cursor` of the previous page.
+    #[param(pattern = r"^[0-9a-f]{16}\.[0-9a-f]{32}$")]
     pub cursor: Option<String>,
 }
 
@@ -222,6 +224,7 @@ pub struct ListCommentsQuery {
     #[param(minimum = 1, maximum = 100)]
     pub limit: Option<i64>,
     /// `next_cursor` of the previous page.
+    #[param(pattern = r"^[0-9a-f]{16}\.[0-9a-f]{32}$")]
     pub cursor: Option<String>,
 }
 
@@ -328,14 +331,23 @@ pub fn comment_body(body: &CreateComment) -> Result<String, ApiError> {
 
 /// A validated tag: trimmed and lower-cased, so `Wijkteam` and `wijkteam` are one tag.
 pub fn normalize_tag(tag: &str) -> Result<String, String> {
-    let tag = tag.trim().to_lowercase();
+    // Measured as sent, as the spec's maxLength is.
     let len = tag.chars().count();
-    if (1..=TAG_MAX).contains(&len) {
-        Ok(tag)
+    let normalized = tag.trim().to_lowercase();
+    if (1..=TAG_MAX).contains(&len) && !normalized.is_empty() {
+        Ok(normalized)
     } else {
-        Err(format!("must be 1 to {TAG_MAX} characters"))
+        Err(format!("must be 1 to {TAG_MAX} characters, not blank"))
     }
 }
+
+crate::text_item_schema!(
+    TagText,
+    "A tag; stored trimmed and lower-cased.",
+    1,
+    40,
+    "wijkteam"
+);
 
 fn title(errors: &mut Errors, title: &str) -> String {
     errors.text("title", title, 1, TITLE_MAX)

@@ -41,6 +41,12 @@ pub fn shared_with(viewer: &AuthMember) -> &'static [Visibility] {
     }
 }
 
+/// What insights count: what facilitators may read of other members' reflections. A private
+/// reflection is never counted, not even in anonymous aggregates.
+pub fn counted_in_insights() -> &'static [Visibility] {
+    &[Visibility::Facilitators, Visibility::Community]
+}
+
 /// One slice of what a viewer may read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Part {

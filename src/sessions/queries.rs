@@ -184,11 +184,11 @@ pub fn list(
         query = query.filter(sessions::status.eq(status));
     }
     if let Some((at, id)) = &page.after {
-        query = query.filter(
-            sessions::starts_at
-                .gt(*at)
-                .or(sessions::starts_at.eq(*at).and(sessions::id.gt(id.clone()))),
-        );
+        // `<=`/`>=` up front lets SQLite seek to the cursor in the index; the OR alone would
+        // walk every row before it.
+        query = query
+            .filter(sessions::starts_at.ge(*at))
+            .filter(sessions::starts_at.gt(*at).or(sessions::id.gt(id.clone())));
     }
     Ok(query
         .order((sessions::starts_at, sessions::id))

@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 
-use actix_web::http::{header, StatusCode};
+use actix_web::http::StatusCode;
 use actix_web::{get, patch, post, web, HttpResponse};
 use utoipa_actix_web::service_config::ServiceConfig;
 
@@ -16,7 +16,7 @@ use super::waitlist;
 use crate::auth::AuthMember;
 use crate::db::{self, stored, utc, DbConn};
 use crate::error::{ApiError, FieldError};
-use crate::extract::{etag, IfMatch, Json};
+use crate::extract::{IfMatch, Json};
 use crate::members;
 use crate::members::types::{MemberId, Role};
 use crate::pagination::{self, PageRequest};
@@ -144,11 +144,7 @@ fn check_facilitators<T>(
 }
 
 fn session_ok(status: StatusCode, session: SessionResponse) -> HttpResponse {
-    let mut res = HttpResponse::build(status);
-    if status == StatusCode::CREATED {
-        res.insert_header((header::LOCATION, format!("/api/v1/sessions/{}", session.id)));
-    }
-    res.insert_header(etag(session.version)).json(session)
+    crate::extract::versioned(status, "sessions", session.id, session.version, session)
 }
 
 /// Sessions whose `starts_at` lies in `[from, to)`, ordered by `starts_at`, then id.
@@ -252,7 +248,7 @@ pub async fn get_session(
 /// waitlisted members in order. `If-Match` is honoured.
 #[utoipa::path(
     tag = "sessions",
-    params(SessionPath, ("If-Match" = Option<String>, Header, description = "The `ETag` you last saw.")),
+    params(SessionPath, crate::extract::IfMatchHeader),
     request_body = UpdateSession,
     security(("bearer" = [])),
     responses(
@@ -283,8 +279,9 @@ pub async fn update_session(
     let session = db::run(&state.pool, move |conn| {
         db::write(conn, |conn| {
             let row = get_managed(conn, &me, id)?;
-            if_match.check(row.version)?;
+            // Invalid data is a 422 whatever the version; a valid change to an old version, 412.
             let change = check_facilitators(conn, parsed, proposed.as_deref())?;
+            if_match.check(row.version)?;
             let fields = change.apply(row.fields())?;
             waitlist::check_capacity(conn, id, fields.capacity)?;
             queries::update(conn, id, &fields)?;

@@ -140,6 +140,7 @@ pub struct CreateSession {
     #[schema(minimum = 1, maximum = 100000)]
     pub capacity: Option<i64>,
     /// Active facilitators or admins; the creator when absent.
+    #[schema(min_items = 1)]
     pub facilitator_ids: Option<Vec<MemberId>>,
 }
 
@@ -168,6 +169,8 @@ pub struct UpdateSession {
     #[serde(default, with = "crate::validation::patch")]
     #[schema(value_type = Option<i64>, minimum = 1, maximum = 100000)]
     pub capacity: Option<Option<i64>>,
+    /// Active facilitators or admins, replacing the current ones.
+    #[schema(min_items = 1)]
     pub facilitator_ids: Option<Vec<MemberId>>,
 }
 

@@ -402,3 +402,23 @@ impl TestApp {
         id
     }
 }
+
+impl TestApp {
+    /// Another instance of the app on this app's database and settings (so the same JWT
+    /// secret), on a port of its own: two instances behind one address, as deployed. The
+    /// database stays this app's: it must outlive the instance returned.
+    pub async fn second_instance(&self) -> TestApp {
+        let mut settings = self.settings.clone();
+        settings.bind = "127.0.0.1:0".into();
+        let app = Application::build(settings.clone()).expect("build a second instance");
+        let base = format!("http://127.0.0.1:{}", app.port());
+        actix_web::rt::spawn(app.run_until_stopped());
+        TestApp {
+            base,
+            client: self.client.clone(),
+            settings,
+            dir: tempfile::tempdir().expect("temp dir"),
+            _postgres: None,
+        }
+    }
+}

@@ -34,7 +34,7 @@ pub async fn create_session(app: &TestApp, user: &User, body: &Value) -> Value {
     .await
 }
 
-fn id_of(value: &Value) -> String {
+pub fn id_of(value: &Value) -> String {
     value["id"].as_str().expect("id").to_owned()
 }
 
@@ -48,7 +48,7 @@ fn titles(page: &Value) -> Vec<String> {
 }
 
 /// `(member id, status, waitlist position)` of each registration, as listed.
-fn queue(page: &Value) -> Vec<(String, String, Option<i64>)> {
+pub fn queue(page: &Value) -> Vec<(String, String, Option<i64>)> {
     page["items"]
         .as_array()
         .expect("items")
@@ -63,7 +63,7 @@ fn queue(page: &Value) -> Vec<(String, String, Option<i64>)> {
         .collect()
 }
 
-async fn registrations(app: &TestApp, user: &User, session: &str) -> Value {
+pub async fn registrations(app: &TestApp, user: &User, session: &str) -> Value {
     let res = app
         .get_as(
             user,

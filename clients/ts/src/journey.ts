@@ -73,12 +73,122 @@ async function main(): Promise<void> {
   assert.equal(wrong.response.status, 401);
   assert.equal(wrong.error?.type, "/problems/unauthorized");
 
+  step("admin invites a facilitator, who registers");
+  const facilitatorEmail = `bram.${Date.now()}@leergemeenschap.example`;
+  const facilitatorInvite = await admin.POST("/api/v1/invitations", {
+    body: { email: facilitatorEmail, role: "facilitator" },
+  });
+  assert.ok(facilitatorInvite.data?.code);
+  const facilitatorJoined = await anonymous.POST("/api/v1/auth/register", {
+    body: {
+      invitation_code: facilitatorInvite.data.code,
+      display_name: "Bram Visser",
+      password,
+      member_kind: "professional",
+    },
+  });
+  assert.equal(facilitatorJoined.response.status, 201);
+  assert.ok(facilitatorJoined.data);
+  const facilitator = clientFor(facilitatorJoined.data.access_token);
+
+  step("the facilitator creates a network and a session");
+  const network = await facilitator.POST("/api/v1/networks", {
+    body: {
+      name: `Thuis na opname ${Date.now()}`,
+      description: "Samen rond de huurder die na een opname weer zelfstandig gaat wonen.",
+      task: "De juiste ondersteuning bij het weer zelfstandig wonen.",
+      value: "direct",
+      focus: { kind: "target_group", label: "Huurders na een verblijf in een instelling" },
+      future: "lasting",
+      legitimacy: [{ kind: "formal", description: "Convenant met de gemeente" }],
+      organizations: ["Woonstichting De Linde", "Zorggroep Oost"],
+    },
+  });
+  assert.equal(network.response.status, 201);
+  assert.ok(network.data);
+  const startsAt = new Date(Date.now() + 7 * 24 * 3600 * 1000);
+  const endsAt = new Date(startsAt.getTime() + 150 * 60 * 1000);
+  const session = await facilitator.POST("/api/v1/sessions", {
+    body: {
+      title: "Autonomie afstaan: wie beslist wie waar woont?",
+      description: "Intervisie over de tweede netwerkspanning.",
+      theme: "autonomy",
+      starts_at: startsAt.toISOString(),
+      ends_at: endsAt.toISOString(),
+      location: "Wijkcentrum De Schakel",
+      capacity: 1,
+    },
+  });
+  assert.equal(session.response.status, 201);
+  assert.ok(session.data);
+  const sessionId = session.data.id;
+
+  step("the member registers for the session");
+  const registration = await member.POST("/api/v1/sessions/{id}/registration", {
+    params: { path: { id: sessionId } },
+  });
+  assert.equal(registration.response.status, 201);
+  assert.ok(registration.data);
+  assert.ok(["registered", "waitlisted"].includes(registration.data.status));
+  const sessionSeen = await member.GET("/api/v1/sessions/{id}", {
+    params: { path: { id: sessionId } },
+  });
+  assert.equal(sessionSeen.data?.my_registration?.status, registration.data.status);
+
+  step("the member writes a reflection");
+  const reflection = await member.POST("/api/v1/reflections", {
+    body: {
+      title: "Wie beslist er over de woningtoewijzing?",
+      body: "Het netwerk kan beslissen wie in de woningen woont. **Spannend**, en nodig.",
+      session_id: sessionId,
+      network_id: network.data.id,
+      tensions: ["autonomy"],
+      tags: ["woningtoewijzing", "coördinatie"],
+      competence: { awareness: 3, capability: 2 },
+      visibility: "community",
+    },
+  });
+  assert.equal(reflection.response.status, 201);
+  assert.ok(reflection.data);
+  const reflectionId = reflection.data.id;
+
+  step("a peer comments on it");
+  const comment = await facilitator.POST("/api/v1/reflections/{id}/comments", {
+    params: { path: { id: reflectionId } },
+    body: { body: "Herkenbaar: wie is eigenaar van de opgave?" },
+  });
+  assert.equal(comment.response.status, 201);
+  const found = await member.GET("/api/v1/reflections", {
+    params: { query: { q: "woningtoew" } },
+  });
+  assert.equal(found.data?.items[0]?.id, reflectionId);
+  assert.equal(found.data?.items[0]?.comment_count, 1);
+
   step("the member refreshes the tokens");
   const refreshed = await anonymous.POST("/api/v1/auth/refresh", {
     body: { refresh_token: login.data.refresh_token },
   });
   assert.equal(refreshed.response.status, 200);
-  assert.notEqual(refreshed.data?.refresh_token, login.data.refresh_token);
+  assert.ok(refreshed.data);
+  assert.notEqual(refreshed.data.refresh_token, login.data.refresh_token);
+  const renewed = clientFor(refreshed.data.access_token);
+
+  step("the member exports everything stored about them");
+  const exported = await renewed.GET("/api/v1/me/export");
+  assert.equal(exported.response.status, 200);
+  assert.equal(exported.data?.profile.email, email);
+  assert.equal(exported.data?.reflections.length, 1);
+  assert.equal(exported.data?.registrations.length, 1);
+
+  step("the member erases their account");
+  const erased = await renewed.DELETE("/api/v1/me", { body: { password } });
+  assert.equal(erased.response.status, 204);
+  const after = await renewed.GET("/api/v1/me");
+  assert.equal(after.response.status, 401);
+  const gone = await facilitator.GET("/api/v1/reflections/{id}", {
+    params: { path: { id: reflectionId } },
+  });
+  assert.equal(gone.response.status, 404);
 
   console.log("journey: done");
 }
