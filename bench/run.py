@@ -1,0 +1,1062 @@
+#!/usr/bin/env python3
+"""Benchmark leergemeenschap against PocketBase on the same data and scenarios.
+
+Called by scripts/bench (which builds the binary and installs wrk and PocketBase). Standard
+library only. For each server: start it on 127.0.0.1 with a fresh temp data dir, load the data
+set through its HTTP API, run every scenario with wrk (warm-up, then a measured run), sample the
+server's memory and CPU, stop it. Then the scale comparison (R2/R3 on 10,000 versus 1,000,000
+reflections) on copies of our database. Writes bench/results/latest.json and latest.md and
+prints the markdown table.
+
+Environment (all optional): BENCH_SECONDS (measured seconds per scenario, 20), BENCH_WARMUP
+(10), BENCH_MEMBERS (1000), BENCH_SESSIONS (200), BENCH_REFLECTIONS (20000), BENCH_BIG
+(1000000; 0 skips the scale comparison), BENCH_SERVERS ("ours,pocketbase"), BENCH_SCENARIOS
+(comma list, default all that the server offers), BENCH_KEEP (keep the temp dir).
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import datetime as dt
+import http.client
+import json
+import os
+import platform
+import random
+import re
+import resource
+import shutil
+import socket
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.parse
+import uuid
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+LUA = ROOT / "bench" / "wrk" / "replay.lua"
+OUR_BIN = ROOT / "target" / "release" / "leergemeenschap"
+PB_BIN = ROOT / ".tools" / "venv" / "bin" / "pocketbase"
+RESULTS = ROOT / "bench" / "results"
+
+SECONDS = int(os.environ.get("BENCH_SECONDS", "20"))
+WARMUP = int(os.environ.get("BENCH_WARMUP", "10"))
+N_MEMBERS = int(os.environ.get("BENCH_MEMBERS", "1000"))
+N_SESSIONS = int(os.environ.get("BENCH_SESSIONS", "200"))
+N_REFLECTIONS = int(os.environ.get("BENCH_REFLECTIONS", "20000"))
+N_BIG = int(os.environ.get("BENCH_BIG", "1000000"))
+SERVERS = os.environ.get("BENCH_SERVERS", "ours,pocketbase").split(",")
+ONLY = [s for s in os.environ.get("BENCH_SCENARIOS", "").split(",") if s]
+PASSWORD = "benchmark password 2026"
+ADMIN_EMAIL = "admin@bench.example"
+JWT_SECRET = "benchmark-secret-benchmark-secret-benchmark-secret"
+# Loading: Argon2/bcrypt hashing dominates registration; more threads than cores buys nothing.
+LOAD_THREADS = 4
+WRK_THREADS = 2
+READ_CONNS = 64
+LOGIN_CONNS = 16
+
+TARGETS = {
+    "rps_ratio": {"R1": 5.0, "R2": 5.0, "W1": 3.0},
+    "p99_ms": {"R1": 25.0, "R2": 25.0, "W1": 25.0},
+    "storm_p99_factor": 2.0,
+    "mem_mib": 96.0,
+    "storm_mem_mib": 192.0,
+}
+
+
+def log(msg: str) -> None:
+    print(f"[bench {time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
+
+
+# --------------------------------------------------------------------------------------------
+# The data set: generated once, deterministically, and loaded identically into both servers.
+# --------------------------------------------------------------------------------------------
+
+WORDS = """netwerk samenwerking bewoner huurder zorg welzijn gemeente corporatie opgave
+eigenaarschap legitimatie autonomie identiteit verantwoording geld budget bestuur bestuurder
+professional wijkteam wijk buurt woning schuldhulp begeleiding jeugd ouderen mantelzorg
+kwartiermaker regie vertrouwen spanning dilemma casus overleg tafel keten partner afspraak
+mandaat besluit proces procedure innovatie leren reflectie spiegel puber eigen ruimte grens
+organisatie directeur manager coördinator verbinding rol taak verantwoordelijkheid moreel formeel
+toezicht raad wethouder beleid uitvoering praktijk signaal melding huisbezoek gesprek vraag
+antwoord oplossing maatwerk integraal domein sociaal fysiek veiligheid politie huisarts school
+onderwijs werk inkomen participatie armoede eenzaamheid dakloos opvang beschermd wonen
+verslaving psychiatrie ggz ondersteuning indicatie wachtlijst capaciteit personeel tekort ziekte
+verzuim energie motivatie frustratie succes resultaat effect waarde direct indirect publiek
+private financiering subsidie contract inkoop aanbesteding pilot experiment evaluatie monitor
+data privacy gegevens delen toestemming wet regel ruimte afwijken escalatie doorbraak casusregie
+netwerkkunde bewustzijn vermogen competentie groei houding gedrag cultuur taal beeld verhaal
+ervaring kennis vakmanschap intervisie supervisie coaching training bijeenkomst sessie leerkring
+agenda thema doel visie missie strategie koers richting toekomst tijdelijk blijvend overgang
+afbouw opbouw start vervolg stap fase moment tempo tijd week maand jaar""".split()
+
+TAGS = """wijkteam regie casusoverleg financiering privacy bestuur mandaat eigenaarschap
+jeugd ouderen wonen schulden ggz onderwijs werk veiligheid innovatie pilot evaluatie
+intervisie leerkring cultuur vertrouwen escalatie maatwerk integraal""".split()
+
+TENSIONS = ["identity", "autonomy", "legitimacy"]
+ORGS = [
+    "Woonstichting De Linde", "Zorggroep Oost", "Gemeente Zuiderveld", "Welzijn Noord",
+    "GGZ Midden", "Stichting Thuis", "Woonbron Delta", "Buurtzorg West", "Sociaal Team Oost",
+]
+
+# Place names: rare words (each in about 1 of 400 reflections), as real searches for a
+# neighbourhood or project are. R3 searches these half of the time, and otherwise a common word
+# of rank 25 or lower (in 5–40 % of reflections): a mix that is fair to an index (ours) and to a
+# newest-first scan that stops at 20 matches (PocketBase's LIKE).
+PLACES = [a + b for a in ("Hoog", "Laag", "Noord", "Zuid", "Oost", "West", "Klein", "Groot", "Oud", "Nieuw")
+          for b in ("veld", "dorp", "wijk", "brug", "haven", "berg", "dam", "kerk", "meer", "hoven",
+                    "broek", "zand", "water", "burg", "horst", "lo", "beek", "rade", "weide", "akker")]
+SEARCH_WORDS = WORDS[25:]
+
+
+class Dataset:
+    """Members (index 0 is the admin), sessions and reflections, as plain dicts."""
+
+    def __init__(self, seed: int = 2026) -> None:
+        rnd = random.Random(seed)
+        weights = [1.0 / (rank + 1) for rank in range(len(WORDS))]
+        self.rnd = rnd
+        self.weights = weights
+        self.members = []
+        for i in range(N_MEMBERS):
+            role = "admin" if i == 0 else ("facilitator" if i % 20 == 0 else "member")
+            self.members.append({
+                "email": ADMIN_EMAIL if i == 0 else f"lid{i:05d}@bench.example",
+                "display_name": f"{rnd.choice(['Fatima', 'Joost', 'Anne', 'Sem', 'Noor', 'Daan', 'Iris', 'Milan'])} "
+                                f"{rnd.choice(['de Vries', 'el Amrani', 'Jansen', 'Bakker', 'Visser', 'Smit', 'Yilmaz'])} {i}",
+                "role": role,
+                "member_kind": "executive" if i % 7 == 0 else "professional",
+                "organization": rnd.choice(ORGS),
+                "job_title": rnd.choice(["kwartiermaker", "wijkcoach", "directeur", "teamleider", "adviseur"]),
+            })
+        self.facilitators = [i for i, m in enumerate(self.members) if m["role"] != "member"]
+        base = dt.datetime(2027, 1, 4, 9, 0, tzinfo=dt.timezone.utc)
+        self.sessions = []
+        for i in range(N_SESSIONS):
+            start = base + dt.timedelta(days=3 * i, hours=rnd.randrange(0, 8))
+            self.sessions.append({
+                "title": f"Leerkring {i}: " + self.words(3).capitalize(),
+                "description": self.text(2),
+                "theme": TENSIONS[i % 3],
+                "starts_at": iso(start),
+                "ends_at": iso(start + dt.timedelta(hours=2, minutes=30)),
+                "location": "Wijkcentrum De Schakel",
+                # Most sessions fill up, so W2 also exercises the waitlist.
+                "capacity": None if i % 4 == 0 else 300,
+                "facilitator": self.facilitators[i % len(self.facilitators)],
+            })
+        self.reflections = [self.reflection(rnd.randrange(N_MEMBERS)) for _ in range(N_REFLECTIONS)]
+
+    def words(self, n: int) -> str:
+        return " ".join(self.rnd.choices(WORDS, self.weights, k=n))
+
+    def sentence(self) -> str:
+        place = f" in {self.rnd.choice(PLACES)}" if self.rnd.random() < 0.08 else ""
+        return self.words(self.rnd.randint(6, 16)).capitalize() + place + "."
+
+    def text(self, sentences: int) -> str:
+        return " ".join(self.sentence() for _ in range(sentences))
+
+    def reflection(self, author: int) -> dict:
+        rnd = self.rnd
+        has_competence = rnd.random() < 0.6
+        return {
+            "author": author,
+            "session": rnd.randrange(N_SESSIONS) if rnd.random() < 0.3 else None,
+            "title": self.words(rnd.randint(3, 8)).capitalize(),
+            "body": self.text(rnd.randint(3, 12)),
+            "tensions": sorted(set(rnd.sample(TENSIONS, rnd.randint(0, 2)))),
+            "tags": sorted(set(rnd.sample(TAGS, rnd.randint(0, 4)))),
+            "competence": {"awareness": rnd.randint(1, 5), "capability": rnd.randint(1, 5)} if has_competence else None,
+            # Mostly shared with everyone; some for facilitators only, some private.
+            "visibility": rnd.choices(["community", "facilitators", "private"], [70, 20, 10])[0],
+        }
+
+
+def iso(t: dt.datetime) -> str:
+    return t.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+# --------------------------------------------------------------------------------------------
+# HTTP for loading: one keep-alive connection per loader thread.
+# --------------------------------------------------------------------------------------------
+
+class Http:
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self.local = threading.local()
+
+    def call(self, method: str, path: str, body=None, auth: str | None = None, expect=(200, 201)):
+        headers = {"Accept": "application/json"}
+        data = None
+        if body is not None:
+            data = json.dumps(body).encode()
+            headers["Content-Type"] = "application/json"
+        if auth:
+            headers["Authorization"] = auth
+        for attempt in range(3):
+            conn = getattr(self.local, "conn", None)
+            if conn is None:
+                conn = self.local.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
+            try:
+                conn.request(method, path, data, headers)
+                res = conn.getresponse()
+                raw = res.read()
+                break
+            except (ConnectionError, http.client.HTTPException, socket.timeout):
+                conn.close()
+                self.local.conn = None
+                if attempt == 2:
+                    raise
+        if res.status not in expect:
+            raise RuntimeError(f"{method} {path} -> {res.status}: {raw[:300]!r}")
+        return json.loads(raw) if raw else None
+
+
+def parallel(fn, items, threads: int = LOAD_THREADS) -> list:
+    with cf.ThreadPoolExecutor(threads) as pool:
+        return list(pool.map(fn, items))
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_ready(port: int, path: str, proc: subprocess.Popen, seconds: float = 60) -> None:
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"server exited with {proc.returncode}")
+        try:
+            c = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            c.request("GET", path)
+            if c.getresponse().status == 200:
+                return
+        except OSError:
+            pass
+        time.sleep(0.2)
+    raise RuntimeError("server did not become ready")
+
+
+def stop(proc: subprocess.Popen) -> None:
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+# --------------------------------------------------------------------------------------------
+# Process metrics: peak RSS (VmHWM, reset per scenario through clear_refs) and CPU time.
+# --------------------------------------------------------------------------------------------
+
+class ProcWatch:
+    """Peak resident memory and CPU time of one process over a scenario.
+
+    VmHWM is the kernel's own high-water mark, so short spikes between samples are not missed.
+    Writing 5 to /proc/PID/clear_refs resets it, giving a per-scenario peak. Where that is not
+    permitted, a 50 ms VmRSS sampler gives the peak instead (and says so).
+    """
+
+    def __init__(self, pid: int) -> None:
+        self.pid = pid
+
+    def _status(self, key: str) -> int:
+        for line in Path(f"/proc/{self.pid}/status").read_text().splitlines():
+            if line.startswith(key + ":"):
+                return int(line.split()[1])  # kB
+        return 0
+
+    def _cpu_ticks(self) -> int:
+        fields = Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return int(fields[11]) + int(fields[12])  # utime + stime
+
+    def start(self) -> None:
+        try:
+            Path(f"/proc/{self.pid}/clear_refs").write_text("5")
+            self.hwm_reset = True
+        except OSError:
+            self.hwm_reset = False
+        self.sampled_kb = self._status("VmRSS")
+        self.running = True
+        self.thread = threading.Thread(target=self._sample, daemon=True)
+        self.thread.start()
+
+    def _sample(self) -> None:
+        while self.running:
+            try:
+                self.sampled_kb = max(self.sampled_kb, self._status("VmRSS"))
+            except OSError:
+                return
+            time.sleep(0.05)
+
+    @staticmethod
+    def _machine() -> tuple[int, int]:
+        """Busy and total jiffies of the whole machine: what else ran beside server and wrk."""
+        v = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+        idle = v[3] + v[4]
+        return sum(v) - idle, sum(v)
+
+    def begin_cpu(self) -> None:
+        self.cpu0, self.t0 = self._cpu_ticks(), time.time()
+        self.machine0 = self._machine()
+
+    def finish(self) -> dict:
+        self.running = False
+        self.thread.join()
+        hwm = self._status("VmHWM")
+        peak = hwm if self.hwm_reset else self.sampled_kb
+        ticks = os.sysconf("SC_CLK_TCK")
+        cpu = (self._cpu_ticks() - self.cpu0) / ticks
+        busy, total = self._machine()
+        machine_pct = 100 * (busy - self.machine0[0]) / max(total - self.machine0[1], 1)
+        return {
+            "peak_rss_mib": round(max(peak, self.sampled_kb) / 1024, 1),
+            "peak_source": "VmHWM" if self.hwm_reset else "VmRSS sampled every 50 ms",
+            "rss_end_mib": round(self._status("VmRSS") / 1024, 1),
+            # Percent of one core; the machine figure is percent of all cores together.
+            "server_cpu_pct": round(100 * cpu / (time.time() - self.t0), 1),
+            "machine_busy_pct": round(machine_pct, 1),
+        }
+
+
+# --------------------------------------------------------------------------------------------
+# wrk
+# --------------------------------------------------------------------------------------------
+
+def write_requests(path: Path, lines: list[tuple]) -> None:
+    with path.open("w") as f:
+        for method, target, token, body in lines:
+            text = "" if body is None else json.dumps(body, ensure_ascii=False, separators=(",", ":"))
+            tok = "" if token is None else str(token)
+            f.write(f"{method}\t{target}\t{tok}\t{text}\n")
+
+
+def wrk(port: int, requests: Path, tokens: Path, conns: int, seconds: int) -> dict:
+    """One bounded wrk run; its own CPU time is reported so load-generator cost stays visible."""
+    cmd = [
+        "wrk", f"-t{WRK_THREADS}", f"-c{conns}", f"-d{seconds}s", "--timeout", "10s", "--latency",
+        "-s", str(LUA), f"http://127.0.0.1:{port}", "--", str(requests), str(tokens), str(WRK_THREADS),
+    ]
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    out = subprocess.run(cmd, capture_output=True, text=True, timeout=seconds + 120)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    wrk_cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
+    match = re.search(r"^WRKJSON (.*)$", out.stdout, re.M)
+    if not match:
+        raise RuntimeError(f"wrk gave no result: {out.stdout[-500:]} {out.stderr[-500:]}")
+    raw = json.loads(match.group(1))
+    secs = raw["duration_us"] / 1e6
+    errors = raw["errors_status"] + raw["errors_connect"] + raw["errors_read"] + raw["errors_write"] + raw["errors_timeout"]
+    return {
+        "requests": raw["requests"],
+        "rps": round(raw["requests"] / secs, 1),
+        "p50_ms": round(raw["p50_us"] / 1000, 2),
+        "p90_ms": round(raw["p90_us"] / 1000, 2),
+        "p99_ms": round(raw["p99_us"] / 1000, 2),
+        "max_ms": round(raw["max_us"] / 1000, 2),
+        "errors": errors,
+        "statuses": raw["statuses"],
+        "wrapped": raw["wraps"] > 0,
+        "seconds": round(secs, 1),
+        "loadgen_cpu_pct": round(100 * wrk_cpu / secs, 1),
+    }
+
+
+class Scenario:
+    """One load pattern: its requests (warm-up and measured may differ) and its connections."""
+
+    def __init__(self, name: str, what: str, conns: int, lines: list, warm_lines: list | None = None):
+        self.name, self.what, self.conns = name, what, conns
+        self.lines, self.warm_lines = lines, warm_lines or lines
+
+
+# At most this long before one scenario, and in all, so a busy machine cannot stretch the run.
+QUIET_WAIT = int(os.environ.get("BENCH_QUIET_WAIT", "60"))
+QUIET_BUDGET = [int(os.environ.get("BENCH_QUIET_BUDGET", "300"))]
+
+
+def wait_quiet() -> float:
+    """Waits (up to BENCH_QUIET_WAIT s) until the machine is nearly idle before a measurement.
+
+    The cores are shared (other people build and test here); a scenario that starts while
+    something else runs measures the other thing. Returns the seconds waited; what still ran
+    during the scenario is reported as others_cpu_pct either way.
+    """
+    waited = 0.0
+    while waited < min(QUIET_WAIT, QUIET_BUDGET[0]):
+        b0, t0 = ProcWatch._machine()
+        time.sleep(1)
+        b1, t1 = ProcWatch._machine()
+        if (b1 - b0) / max(t1 - t0, 1) < 0.15:
+            break
+        waited += 1 + 2
+        time.sleep(2)
+    QUIET_BUDGET[0] -= waited
+    return waited
+
+
+def run_scenario(srv, sc: Scenario, work: Path) -> dict:
+    quiet_wait = wait_quiet()
+    req = work / f"{srv.name}-{sc.name}.req"
+    warm = work / f"{srv.name}-{sc.name}.warm.req"
+    write_requests(req, sc.lines)
+    write_requests(warm, sc.warm_lines)
+    watch = ProcWatch(srv.proc.pid)
+    watch.start()
+    if WARMUP > 0:
+        wrk(srv.port, warm, srv.tokens_file, sc.conns, WARMUP)
+    watch.begin_cpu()
+    result = wrk(srv.port, req, srv.tokens_file, sc.conns, SECONDS)
+    result.update(watch.finish())
+    # Whatever else ran on the machine meanwhile (other people's builds): percent of one core.
+    result["others_cpu_pct"] = round(max(0.0, result["machine_busy_pct"] * (os.cpu_count() or 1)
+                                          - result["server_cpu_pct"] - result["loadgen_cpu_pct"]), 1)
+    result["connections"] = sc.conns
+    result["waited_for_quiet_s"] = quiet_wait
+    # Requests per second of server CPU: the efficiency figure that noise on the machine
+    # distorts least (throughput alone drops when something else takes a core).
+    result["req_per_cpu_s"] = round(result["rps"] / max(result["server_cpu_pct"] / 100, 0.01))
+    result["load_avg_1m"] = round(os.getloadavg()[0], 2)
+    log(f"{srv.name} {sc.name}: {result['rps']} req/s, p50 {result['p50_ms']} ms, p99 {result['p99_ms']} ms, "
+        f"errors {result['errors']} {result['statuses']}, peak {result['peak_rss_mib']} MiB, cpu server "
+        f"{result['server_cpu_pct']}% wrk {result['loadgen_cpu_pct']}% others {result['others_cpu_pct']}%")
+    return result
+
+
+def run_storm(srv, read: Scenario, login: Scenario, work: Path) -> dict:
+    """Reads at full load while logins run at full load beside them, measured together."""
+    wait_quiet()
+    req = work / f"{srv.name}-storm-read.req"
+    lreq = work / f"{srv.name}-storm-login.req"
+    write_requests(req, read.lines)
+    write_requests(lreq, login.lines)
+    watch = ProcWatch(srv.proc.pid)
+    watch.start()
+    watch.begin_cpu()
+    with cf.ThreadPoolExecutor(2) as pool:
+        # Logins start first and last longer, so the whole measured read window is under storm.
+        logins = pool.submit(wrk, srv.port, lreq, srv.tokens_file, LOGIN_CONNS, SECONDS + 4)
+        time.sleep(2)
+        reads = pool.submit(wrk, srv.port, req, srv.tokens_file, READ_CONNS, SECONDS)
+        r, l = reads.result(), logins.result()
+    mem = watch.finish()
+    out = {"read": r, "login": l, **mem}
+    log(f"{srv.name} storm: reads {r['rps']} req/s p99 {r['p99_ms']} ms; logins {l['rps']} req/s "
+        f"p99 {l['p99_ms']} ms; peak {mem['peak_rss_mib']} MiB")
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# Our service
+# --------------------------------------------------------------------------------------------
+
+class Ours:
+    name = "ours"
+
+    def __init__(self, data: Dataset, work: Path) -> None:
+        self.data, self.work = data, work
+        self.db = work / "ours" / "lg.db"
+        self.db.parent.mkdir(parents=True)
+        self.env = dict(os.environ,
+                        LG_DATABASE_URL=str(self.db),
+                        LG_JWT_SECRET=JWT_SECRET,
+                        # Tokens are issued once at load time and must outlive the whole run.
+                        LG_ACCESS_TOKEN_TTL="86400",
+                        # Benchmark only: thousands of logins per email must never be throttled.
+                        LG_LOCKOUT_THRESHOLD="1000000000",
+                        LG_LOG=os.environ.get("BENCH_LG_LOG", "info"))
+
+    def start(self, db: Path | None = None) -> None:
+        self.port = free_port()
+        env = dict(self.env, LG_BIND=f"127.0.0.1:{self.port}")
+        if db:
+            env["LG_DATABASE_URL"] = str(db)
+        self.logf = (self.work / "ours" / "server.log").open("a")
+        self.proc = subprocess.Popen([str(OUR_BIN), "serve"], env=env, stdout=self.logf, stderr=subprocess.STDOUT)
+        wait_ready(self.port, "/ready", self.proc)
+        self.http = Http(self.port)
+
+    def stop(self) -> None:
+        stop(self.proc)
+        self.logf.close()
+
+    def available(self) -> set[str]:
+        spec = self.http.call("GET", "/api/v1/openapi.json")
+        paths = spec.get("paths", {})
+        have = {"L1", "M1"}
+        if "/api/v1/sessions" in paths:
+            have |= {"R1"}
+        if "/api/v1/sessions/{id}/registration" in paths:
+            have |= {"W2"}
+        if "/api/v1/reflections" in paths:
+            have |= {"R2", "R3", "W1"}
+        return have
+
+    def load(self, have: set[str]) -> None:
+        d, h = self.data, self.http
+        subprocess.run([str(OUR_BIN), "create-admin", "--email", ADMIN_EMAIL, "--display-name", d.members[0]["display_name"]],
+                       env=dict(self.env, LG_ADMIN_PASSWORD=PASSWORD), check=True, capture_output=True)
+        admin = "Bearer " + h.call("POST", "/api/v1/auth/login", {"email": ADMIN_EMAIL, "password": PASSWORD})["access_token"]
+        self.ids = [None] * len(d.members)
+        self.tokens = [admin] + [None] * (len(d.members) - 1)
+        self.ids[0] = h.call("GET", "/api/v1/me", auth=admin)["id"]
+
+        def join(i: int) -> None:
+            m = d.members[i]
+            inv = h.call("POST", "/api/v1/invitations", {"email": m["email"], "role": m["role"]}, auth=admin)
+            res = h.call("POST", "/api/v1/auth/register", {
+                "invitation_code": inv["code"], "display_name": m["display_name"], "password": PASSWORD,
+                "member_kind": m["member_kind"], "organization": m["organization"], "job_title": m["job_title"]})
+            self.ids[i] = res["member"]["id"]
+            self.tokens[i] = "Bearer " + res["access_token"]
+
+        t = time.time()
+        parallel(join, range(1, len(d.members)))
+        log(f"ours: {len(d.members)} members in {time.time() - t:.0f} s")
+        self.write_tokens()
+
+        self.session_ids = []
+        if "R1" in have:
+            def session(s: dict) -> str:
+                body = {k: s[k] for k in ("title", "description", "theme", "starts_at", "ends_at", "location", "capacity")}
+                body["facilitator_ids"] = [self.ids[s["facilitator"]]]
+                return h.call("POST", "/api/v1/sessions", body, auth=admin)["id"]
+            self.session_ids = parallel(session, d.sessions)
+
+        self.small_db = None
+        if "W1" in have:
+            t = time.time()
+            half = len(d.reflections) // 2
+            parallel(self.post_reflection, d.reflections[:half])
+            # The scale comparison starts from this consistent copy with 10,000 reflections.
+            self.small_db = self.work / "ours" / "small.db"
+            subprocess.run([str(OUR_BIN), "backup", "--to", str(self.small_db)], env=self.env, check=True, capture_output=True)
+            parallel(self.post_reflection, d.reflections[half:])
+            log(f"ours: {len(d.reflections)} reflections in {time.time() - t:.0f} s")
+
+    def reflection_body(self, r: dict) -> dict:
+        return {
+            "title": r["title"], "body": r["body"], "tensions": r["tensions"], "tags": r["tags"],
+            "competence": r["competence"], "visibility": r["visibility"],
+            "session_id": self.session_ids[r["session"]] if r["session"] is not None and self.session_ids else None,
+        }
+
+    def post_reflection(self, r: dict) -> None:
+        self.http.call("POST", "/api/v1/reflections", self.reflection_body(r), auth=self.tokens[r["author"]])
+
+    def write_tokens(self) -> None:
+        self.tokens_file = self.work / "ours" / "tokens.txt"
+        self.tokens_file.write_text("\n".join(self.tokens) + "\n")
+
+    # Requests per scenario -----------------------------------------------------------------
+
+    def r1(self, callers, starts):
+        return [("GET", f"/api/v1/sessions?limit=20&from={urllib.parse.quote(s)}", c, None) for c, s in zip(callers, starts)]
+
+    def r2(self, callers):
+        return [("GET", "/api/v1/reflections?limit=20", c, None) for c in callers]
+
+    def r3(self, callers, words):
+        return [("GET", f"/api/v1/reflections?limit=20&q={urllib.parse.quote(w)}", c, None) for c, w in zip(callers, words)]
+
+    def m1(self, callers):
+        return [("GET", "/api/v1/members?limit=20", c, None) for c in callers]
+
+    def w1(self, authors, reflections):
+        return [("POST", "/api/v1/reflections", a, self.reflection_body(r)) for a, r in zip(authors, reflections)]
+
+    def w2(self, pairs):
+        return [("POST", f"/api/v1/sessions/{self.session_ids[s]}/registration", m, None) for m, s in pairs]
+
+    def l1(self, members):
+        return [("POST", "/api/v1/auth/login", None, {"email": self.data.members[m]["email"], "password": PASSWORD}) for m in members]
+
+
+# --------------------------------------------------------------------------------------------
+# PocketBase, with collections, rules and indexes equivalent to ours
+# --------------------------------------------------------------------------------------------
+
+SIGNED_IN = "@request.auth.id != ''"
+PB_COLLECTIONS = [
+    {
+        "name": "members", "type": "auth",
+        "listRule": SIGNED_IN, "viewRule": SIGNED_IN, "createRule": None, "updateRule": "id = @request.auth.id",
+        # Ours sends no new-location mails either.
+        "authAlert": {"enabled": False},
+        "fields": [
+            {"name": "display_name", "type": "text", "required": True, "max": 100},
+            {"name": "member_kind", "type": "select", "values": ["professional", "executive"], "maxSelect": 1, "required": True},
+            {"name": "role", "type": "select", "values": ["member", "facilitator", "admin"], "maxSelect": 1, "required": True},
+            {"name": "organization", "type": "text"},
+            {"name": "job_title", "type": "text"},
+            {"name": "bio", "type": "text"},
+            {"name": "active", "type": "bool"},
+            {"name": "joined", "type": "autodate", "onCreate": True, "onUpdate": False},
+        ],
+        "indexes": ["CREATE INDEX idx_members_name ON members (display_name, id)"],
+    },
+    {
+        "name": "sessions", "type": "base",
+        "listRule": SIGNED_IN, "viewRule": SIGNED_IN,
+        "createRule": "@request.auth.role = 'facilitator' || @request.auth.role = 'admin'",
+        "fields": [
+            {"name": "title", "type": "text", "required": True, "max": 200},
+            {"name": "description", "type": "text", "max": 5000},
+            {"name": "theme", "type": "select", "values": TENSIONS, "maxSelect": 1},
+            {"name": "starts_at", "type": "date", "required": True},
+            {"name": "ends_at", "type": "date", "required": True},
+            {"name": "location", "type": "text"},
+            {"name": "online_url", "type": "url"},
+            {"name": "capacity", "type": "number", "min": 1, "onlyInt": True},
+            {"name": "status", "type": "select", "values": ["scheduled", "cancelled"], "maxSelect": 1},
+            {"name": "facilitators", "type": "relation", "collectionId": "members", "maxSelect": 20},
+            {"name": "created", "type": "autodate", "onCreate": True, "onUpdate": False},
+            {"name": "updated", "type": "autodate", "onCreate": True, "onUpdate": True},
+        ],
+        "indexes": ["CREATE INDEX idx_sessions_start ON sessions (starts_at, id)"],
+    },
+    {
+        "name": "registrations", "type": "base",
+        "listRule": "member = @request.auth.id", "viewRule": "member = @request.auth.id",
+        "createRule": f"{SIGNED_IN} && @request.body.member = @request.auth.id",
+        "fields": [
+            {"name": "session", "type": "relation", "collectionId": "sessions", "maxSelect": 1, "required": True, "cascadeDelete": True},
+            {"name": "member", "type": "relation", "collectionId": "members", "maxSelect": 1, "required": True, "cascadeDelete": True},
+            {"name": "status", "type": "select", "values": ["registered", "waitlisted", "cancelled"], "maxSelect": 1, "required": True},
+            {"name": "attended", "type": "bool"},
+            {"name": "registered", "type": "autodate", "onCreate": True, "onUpdate": False},
+        ],
+        "indexes": [
+            "CREATE UNIQUE INDEX idx_registrations_once ON registrations (session, member)",
+            "CREATE INDEX idx_registrations_member ON registrations (member, status)",
+        ],
+    },
+    {
+        "name": "reflections", "type": "base",
+        # The same visibility as ours: private to the author, facilitators-only, or everyone.
+        "listRule": f"{SIGNED_IN} && (visibility = 'community' || author = @request.auth.id || "
+                    "(visibility = 'facilitators' && @request.auth.role != 'member'))",
+        "createRule": f"{SIGNED_IN} && @request.body.author = @request.auth.id",
+        "fields": [
+            {"name": "author", "type": "relation", "collectionId": "members", "maxSelect": 1, "required": True, "cascadeDelete": True},
+            {"name": "session", "type": "relation", "collectionId": "sessions", "maxSelect": 1},
+            {"name": "title", "type": "text", "required": True, "max": 200},
+            {"name": "body", "type": "text", "required": True, "max": 20000},
+            {"name": "tensions", "type": "select", "values": TENSIONS, "maxSelect": 3},
+            {"name": "tags", "type": "json", "maxSize": 2000},
+            {"name": "awareness", "type": "number", "min": 1, "max": 5, "onlyInt": True},
+            {"name": "capability", "type": "number", "min": 1, "max": 5, "onlyInt": True},
+            {"name": "visibility", "type": "select", "values": ["private", "facilitators", "community"], "maxSelect": 1, "required": True},
+            {"name": "created", "type": "autodate", "onCreate": True, "onUpdate": False},
+            {"name": "updated", "type": "autodate", "onCreate": True, "onUpdate": True},
+        ],
+        "indexes": [
+            # No (visibility, …) index, unlike ours: with one, SQLite answers the visibility rule's
+            # OR with a multi-index union plus a sort of every visible row (~300 ms a page at
+            # 20,000 rows, GBs of memory under load) instead of walking this index newest first.
+            "CREATE INDEX idx_reflections_newest ON reflections (created, id)",
+            "CREATE INDEX idx_reflections_author ON reflections (author, created, id)",
+            "CREATE INDEX idx_reflections_session ON reflections (session, created, id)",
+        ],
+    },
+]
+PB_COLLECTIONS[0]["viewRule"] = SIGNED_IN
+PB_COLLECTIONS[3]["viewRule"] = PB_COLLECTIONS[3]["listRule"]
+
+
+class PocketBase:
+    name = "pocketbase"
+
+    def __init__(self, data: Dataset, work: Path) -> None:
+        self.data, self.work = data, work
+        self.dir = work / "pocketbase"
+        self.dir.mkdir(parents=True)
+
+    def start(self) -> None:
+        self.port = free_port()
+        subprocess.run([str(PB_BIN), "superuser", "upsert", ADMIN_EMAIL, PASSWORD, "--dir", str(self.dir / "pb_data")],
+                       check=True, capture_output=True)
+        self.logf = (self.dir / "server.log").open("a")
+        self.proc = subprocess.Popen(
+            [str(PB_BIN), "serve", "--http", f"127.0.0.1:{self.port}", "--dir", str(self.dir / "pb_data"),
+             "--publicDir", str(self.dir / "pb_public"), "--hooksDir", str(self.dir / "pb_hooks"),
+             "--migrationsDir", str(self.dir / "pb_migrations")],
+            stdout=self.logf, stderr=subprocess.STDOUT)
+        wait_ready(self.port, "/api/health", self.proc)
+        self.http = Http(self.port)
+
+    def stop(self) -> None:
+        stop(self.proc)
+        self.logf.close()
+
+    def available(self) -> set[str]:
+        return {"R1", "R2", "R3", "W1", "W2", "L1", "M1"}
+
+    def load(self, have: set[str]) -> None:
+        d, h = self.data, self.http
+        su = h.call("POST", "/api/collections/_superusers/auth-with-password", {"identity": ADMIN_EMAIL, "password": PASSWORD})["token"]
+        self.su = su
+        for coll in PB_COLLECTIONS:
+            coll = json.loads(json.dumps(coll))
+            for f in coll["fields"]:
+                if f["type"] == "relation":
+                    f["collectionId"] = self.collection_id(f["collectionId"])
+            h.call("POST", "/api/collections", coll, auth=su)
+
+        def join(i: int) -> None:
+            m = d.members[i]
+            rec = h.call("POST", "/api/collections/members/records", {
+                "email": m["email"], "password": PASSWORD, "passwordConfirm": PASSWORD, "verified": True,
+                "display_name": m["display_name"], "member_kind": m["member_kind"], "role": m["role"],
+                "organization": m["organization"], "job_title": m["job_title"], "active": True}, auth=su)
+            self.ids[i] = rec["id"]
+            # Impersonation issues a token without a password check: no need to pay bcrypt twice.
+            self.tokens[i] = "Bearer " + h.call("POST", f"/api/collections/members/impersonate/{rec['id']}",
+                                                {"duration": 86400}, auth=su)["token"]
+
+        self.ids = [None] * len(d.members)
+        self.tokens = [None] * len(d.members)
+        t = time.time()
+        parallel(join, range(len(d.members)))
+        log(f"pocketbase: {len(d.members)} members in {time.time() - t:.0f} s")
+        self.tokens_file = self.dir / "tokens.txt"
+        self.tokens_file.write_text("\n".join(self.tokens) + "\n")
+
+        def session(s: dict) -> str:
+            body = {k: s[k] for k in ("title", "description", "theme", "starts_at", "ends_at", "location", "capacity")}
+            body.update(status="scheduled", facilitators=[self.ids[s["facilitator"]]])
+            return h.call("POST", "/api/collections/sessions/records", body, auth=su)["id"]
+        self.session_ids = parallel(session, d.sessions)
+
+        t = time.time()
+        parallel(lambda r: h.call("POST", "/api/collections/reflections/records", self.reflection_body(r["author"], r),
+                                  auth=self.tokens[r["author"]]), d.reflections)
+        log(f"pocketbase: {len(d.reflections)} reflections in {time.time() - t:.0f} s")
+
+    def collection_id(self, name: str) -> str:
+        return self.http.call("GET", f"/api/collections/{name}", auth=self.su)["id"]
+
+    def reflection_body(self, author: int, r: dict) -> dict:
+        c = r["competence"] or {}
+        body = {"author": self.ids[author], "title": r["title"], "body": r["body"], "tensions": r["tensions"],
+                "tags": r["tags"], "visibility": r["visibility"],
+                "awareness": c.get("awareness"), "capability": c.get("capability")}
+        if r["session"] is not None:
+            body["session"] = self.session_ids[r["session"]]
+        return {k: v for k, v in body.items() if v is not None}
+
+    # Requests per scenario; skipTotal=1 spares PocketBase the COUNT(*) that ours never does.
+
+    def r1(self, callers, starts):
+        out = []
+        for c, s in zip(callers, starts):
+            f = urllib.parse.quote(f"starts_at >= '{s.replace('T', ' ').replace('Z', '')}'")
+            out.append(("GET", f"/api/collections/sessions/records?perPage=20&skipTotal=1&sort=starts_at,id&filter={f}", c, None))
+        return out
+
+    def r2(self, callers):
+        return [("GET", "/api/collections/reflections/records?perPage=20&skipTotal=1&sort=-created,-id", c, None) for c in callers]
+
+    def r3(self, callers, words):
+        out = []
+        for c, w in zip(callers, words):
+            f = urllib.parse.quote(f"(title ~ '{w}' || body ~ '{w}')")
+            out.append(("GET", f"/api/collections/reflections/records?perPage=20&skipTotal=1&sort=-created,-id&filter={f}", c, None))
+        return out
+
+    def m1(self, callers):
+        return [("GET", "/api/collections/members/records?perPage=20&skipTotal=1&sort=display_name,id", c, None) for c in callers]
+
+    def w1(self, authors, reflections):
+        return [("POST", "/api/collections/reflections/records", a, self.reflection_body(a, r)) for a, r in zip(authors, reflections)]
+
+    def w2(self, pairs):
+        return [("POST", "/api/collections/registrations/records", m,
+                 {"session": self.session_ids[s], "member": self.ids[m], "status": "registered"}) for m, s in pairs]
+
+    def l1(self, members):
+        return [("POST", "/api/collections/members/auth-with-password", None,
+                 {"identity": self.data.members[m]["email"], "password": PASSWORD}) for m in members]
+
+
+# --------------------------------------------------------------------------------------------
+# Scenarios, identical in content for both servers
+# --------------------------------------------------------------------------------------------
+
+def scenarios(srv, data: Dataset, have: set[str]) -> dict[str, Scenario]:
+    rnd = random.Random(7)
+    n = len(data.members)
+    callers = [rnd.randrange(n) for _ in range(4000)]
+    out = {}
+    if "R1" in have:
+        starts = [data.sessions[rnd.randrange(len(data.sessions))]["starts_at"] for _ in callers]
+        out["R1"] = Scenario("R1", "list sessions, 20 a page, from a varying start", READ_CONNS, srv.r1(callers, starts))
+        if "W2" in have:
+            out["R1x"] = Scenario("R1x", "R1 again after W2 (sessions full of registrations)", READ_CONNS, srv.r1(callers, starts))
+    if "R2" in have:
+        out["R2"] = Scenario("R2", "list reflections visible to the caller, newest first, 20 a page", READ_CONNS, srv.r2(callers))
+    if "R3" in have:
+        words = [rnd.choice(SEARCH_WORDS if i % 2 else PLACES).lower() for i in range(len(callers))]
+        out["R3"] = Scenario("R3", "full-text search, 20 a page", READ_CONNS, srv.r3(callers, words))
+    if "M1" in have:
+        out["M1"] = Scenario("M1", "list members, 20 a page", READ_CONNS, srv.m1(callers))
+    if "W1" in have:
+        gen = Dataset.__new__(Dataset)
+        gen.rnd, gen.weights = random.Random(11), data.weights
+        authors = [rnd.randrange(n) for _ in range(5000)]
+        out["W1"] = Scenario("W1", "create a reflection", READ_CONNS, srv.w1(authors, [gen.reflection(a) for a in authors]))
+    if "W2" in have:
+        # Pair p registers member p // S for session p % S: consecutive requests spread over all
+        # sessions and no pair repeats. Warm-up takes the tail of the pairs, measurement the head.
+        s_count = len(data.sessions)
+        pairs = [(p // s_count, p % s_count) for p in range(n * s_count)]
+        split = len(pairs) * 3 // 4
+        out["W2"] = Scenario("W2", "register for a session (many members × many sessions)", READ_CONNS,
+                             srv.w2(pairs[:split]), srv.w2(pairs[split:]))
+    out["L1"] = Scenario("L1", "log in (email + password)", LOGIN_CONNS, srv.l1([rnd.randrange(n) for _ in range(4000)]))
+    return out
+
+
+# Reads before writes: writes grow the data. R1 runs once more at the end, when W2 has left
+# hundreds of registrations on every session, because each listed session carries its counts.
+ORDER = ["R1", "R2", "R3", "M1", "L1", "W1", "W2", "R1x"]
+
+
+def bench_server(srv, data: Dataset, work: Path) -> dict:
+    srv.start()
+    try:
+        have = srv.available()
+        log(f"{srv.name}: scenarios available: {sorted(have)}")
+        t = time.time()
+        srv.load(have)
+        load_s = round(time.time() - t, 1)
+        scs = scenarios(srv, data, have)
+        out = {"load_seconds": load_s, "scenarios": {}, "what": {k: v.what for k, v in scs.items()}}
+        for name in ORDER:
+            if name in scs and (not ONLY or name in ONLY):
+                out["scenarios"][name] = run_scenario(srv, scs[name], work)
+                # Storm right after the calm reads it compares with, on the same data.
+                if name == "L1" and "R1" in out["scenarios"]:
+                    out["storm"] = run_storm(srv, scs["R1"], scs["L1"], work)
+        out["rss_after_load_mib"] = round(ProcWatch(srv.proc.pid)._status("VmRSS") / 1024, 1)
+        return out
+    finally:
+        srv.stop()
+
+
+# --------------------------------------------------------------------------------------------
+# Scale: R2/R3 on 10,000 versus 1,000,000 reflections (ours)
+# --------------------------------------------------------------------------------------------
+
+def grow(db: Path, total: int, data: Dataset, ids: list, session_ids: list) -> float:
+    """Bulk-inserts reflections with SQL until `total`; the triggers fill the lookup and FTS tables."""
+    t = time.time()
+    con = sqlite3.connect(db)
+    # A throwaway copy: no journal and no syncing; a big page cache for the FTS5 segment merges
+    # and the random-order index inserts (ids are random UUIDs).
+    con.execute("PRAGMA journal_mode = OFF")
+    con.execute("PRAGMA synchronous = OFF")
+    con.execute("PRAGMA cache_size = -1048576")
+    have = con.execute("SELECT count(*) FROM reflections").fetchone()[0]
+    last = con.execute("SELECT max(created_at) FROM reflections").fetchone()[0]
+    start = dt.datetime.fromisoformat(last)
+    rnd = random.Random(99)
+    gen = Dataset.__new__(Dataset)
+    gen.rnd, gen.weights = random.Random(5), data.weights
+    # A pool of generated texts combined per row: realistic word statistics at a fraction of the cost.
+    sentences = [gen.text(1) for _ in range(20000)]
+    titles = [gen.words(rnd.randint(3, 8)).capitalize() for _ in range(20000)]
+    batch = []
+    for i in range(total - have):
+        vis = rnd.choices(["community", "facilitators", "private"], [70, 20, 10])[0]
+        # Newer than everything loaded through the API, 100 ms apart: ids grow with time, as live.
+        at = (start + dt.timedelta(milliseconds=100 * (i + 1))).strftime("%Y-%m-%d %H:%M:%S.%f")
+        comp = rnd.random() < 0.6
+        batch.append((
+            str(uuid.uuid4()), ids[rnd.randrange(len(ids))],
+            session_ids[rnd.randrange(len(session_ids))] if session_ids and rnd.random() < 0.3 else None,
+            titles[rnd.randrange(len(titles))],
+            " ".join(sentences[rnd.randrange(len(sentences))] for _ in range(rnd.randint(3, 12))),
+            json.dumps(sorted(set(rnd.sample(TENSIONS, rnd.randint(0, 2))))),
+            json.dumps(sorted(set(rnd.sample(TAGS, rnd.randint(0, 4))))),
+            rnd.randint(1, 5) if comp else None, rnd.randint(1, 5) if comp else None,
+            vis, at, at))
+        if len(batch) == 20000:
+            insert(con, batch)
+            batch = []
+    if batch:
+        insert(con, batch)
+    # Back to WAL, as the service keeps it.
+    con.execute("PRAGMA journal_mode = WAL")
+    con.close()
+    return round(time.time() - t, 1)
+
+
+def insert(con: sqlite3.Connection, rows: list) -> None:
+    with con:
+        con.executemany(
+            "INSERT INTO reflections (id, author_id, session_id, network_id, title, body, tensions, tags, "
+            "awareness, capability, visibility, created_at, updated_at, version) "
+            "VALUES (?, ?, ?, NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)", rows)
+
+
+def bench_scale(ours: Ours, data: Dataset, work: Path) -> dict:
+    if not ours.small_db:
+        return {}
+    big = work / "ours" / "big.db"
+    shutil.copy(ours.small_db, big)
+    log(f"scale: bulk-inserting up to {N_BIG} reflections")
+    grow_s = grow(big, N_BIG, data, ours.ids, ours.session_ids)
+    log(f"scale: grown in {grow_s} s")
+    out = {"grow_seconds": grow_s}
+    scs = scenarios(ours, data, {"R2", "R3"})
+    for label, db in (("10k", ours.small_db), ("1M", big)):
+        con = sqlite3.connect(db)
+        out[f"{label}_reflections"] = con.execute("SELECT count(*) FROM reflections").fetchone()[0]
+        out[f"{label}_has_stats"] = bool(con.execute(
+            "SELECT count(*) FROM sqlite_master WHERE name = 'sqlite_stat1'").fetchone()[0])
+        con.close()
+        ours.start(db)
+        try:
+            for name in ("R2", "R3"):
+                out[f"{name}_{label}"] = run_scenario(ours, scs[name], work)
+        finally:
+            ours.stop()
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# Report
+# --------------------------------------------------------------------------------------------
+
+def versions() -> dict:
+    def first_line(cmd):
+        try:
+            return subprocess.run(cmd, capture_output=True, text=True).stdout.strip().splitlines()[0]
+        except (OSError, IndexError):
+            return "?"
+    cpu = next((l.split(":", 1)[1].strip() for l in Path("/proc/cpuinfo").read_text().splitlines()
+                if l.startswith("model name")), "?")
+    return {
+        "date": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "machine": f"{os.cpu_count()} cores, {cpu}, {round(os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30)} GiB, "
+                   f"Linux {platform.release()}",
+        "ours": first_line([str(OUR_BIN), "--version"]),
+        "ours_commit": first_line(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"]),
+        "pocketbase": first_line([str(PB_BIN), "--version"]),
+        "wrk": first_line(["wrk", "--version"]),
+        "members": N_MEMBERS, "sessions": N_SESSIONS, "reflections": N_REFLECTIONS, "big": N_BIG,
+        "warmup_s": WARMUP, "measure_s": SECONDS, "read_write_connections": READ_CONNS,
+        "login_connections": LOGIN_CONNS, "wrk_threads": WRK_THREADS,
+    }
+
+
+def summarize(res: dict) -> dict:
+    ours = res.get("ours", {}).get("scenarios", {})
+    pb = res.get("pocketbase", {}).get("scenarios", {})
+    checks = []
+    for name, want in TARGETS["rps_ratio"].items():
+        if name in ours and name in pb:
+            ratio = ours[name]["rps"] / max(pb[name]["rps"], 0.1)
+            checks.append({"target": f"{name} ≥ {want:g}× PocketBase req/s", "value": f"{ratio:.1f}×", "met": ratio >= want})
+    for name, want in TARGETS["p99_ms"].items():
+        if name in ours:
+            checks.append({"target": f"{name} p99 ≤ {want:g} ms", "value": f"{ours[name]['p99_ms']} ms", "met": ours[name]["p99_ms"] <= want})
+    storm = res.get("ours", {}).get("storm")
+    if storm and "R1" in ours:
+        factor = storm["read"]["p99_ms"] / max(ours["R1"]["p99_ms"], 0.01)
+        checks.append({"target": "R1 p99 in a login storm ≤ 2× calm", "value": f"{factor:.1f}× ({storm['read']['p99_ms']} vs {ours['R1']['p99_ms']} ms)",
+                       "met": factor <= TARGETS["storm_p99_factor"]})
+        checks.append({"target": "peak memory in the login storm ≤ 192 MiB", "value": f"{storm['peak_rss_mib']} MiB",
+                       "met": storm["peak_rss_mib"] <= TARGETS["storm_mem_mib"]})
+    rw = [v["peak_rss_mib"] for k, v in ours.items() if k != "L1"]
+    if rw:
+        checks.append({"target": "peak memory on reads and writes ≤ 96 MiB", "value": f"{max(rw)} MiB", "met": max(rw) <= TARGETS["mem_mib"]})
+    return {"checks": checks}
+
+
+def markdown(res: dict) -> str:
+    ours = res.get("ours", {}).get("scenarios", {})
+    pb = res.get("pocketbase", {}).get("scenarios", {})
+    what = {**res.get("pocketbase", {}).get("what", {}), **res.get("ours", {}).get("what", {})}
+    lines = ["| scenario | server | conns | req/s | p50 ms | p99 ms | errors | peak RSS MiB | server CPU % | others' CPU % | req per CPU-s | req/s ratio |",
+             "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    for name in ORDER:
+        for label, side in (("ours", ours), ("PocketBase", pb)):
+            if name not in side:
+                continue
+            r = side[name]
+            ratio = f"{r['rps'] / max(pb[name]['rps'], 0.1):.1f}×" if label == "ours" and name in pb else ""
+            lines.append(f"| {name} {what.get(name, '')} | {label} | {r['connections']} | {r['rps']:,.0f} | {r['p50_ms']} | "
+                         f"{r['p99_ms']} | {r['errors']} | {r['peak_rss_mib']} | {r['server_cpu_pct']} | {r['others_cpu_pct']} | "
+                         f"{r['req_per_cpu_s']:,} | {ratio} |")
+    for label, key in (("ours", "ours"), ("PocketBase", "pocketbase")):
+        storm = res.get(key, {}).get("storm")
+        calm = res.get(key, {}).get("scenarios", {}).get("R1")
+        if storm and calm:
+            lines.append(f"| R1 during login storm (L1 beside it: {storm['login']['rps']:,.0f} logins/s) | {label} | 64+16 | "
+                         f"{storm['read']['rps']:,.0f} | {storm['read']['p50_ms']} | {storm['read']['p99_ms']} | "
+                         f"{storm['read']['errors'] + storm['login']['errors']} | {storm['peak_rss_mib']} | {storm['server_cpu_pct']} | | | "
+                         f"p99 {storm['read']['p99_ms'] / max(calm['p99_ms'], 0.01):.1f}× calm |")
+    scale = res.get("scale", {})
+    if scale:
+        lines += ["", "| scenario | reflections | req/s | p50 ms | p99 ms | errors | peak RSS MiB | others' CPU % | req per CPU-s |",
+                  "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
+        for name in ("R2", "R3"):
+            for label in ("10k", "1M"):
+                r = scale.get(f"{name}_{label}")
+                if r:
+                    lines.append(f"| {name} | {scale[f'{label}_reflections']:,} | {r['rps']:,.0f} | {r['p50_ms']} | {r['p99_ms']} | "
+                                 f"{r['errors']} | {r['peak_rss_mib']} | {r['others_cpu_pct']} | {r['req_per_cpu_s']:,} |")
+    checks = res.get("summary", {}).get("checks", [])
+    if checks:
+        lines += ["", "| target | value | met |", "|---|---|---|"]
+        lines += [f"| {c['target']} | {c['value']} | {'yes' if c['met'] else 'NO'} |" for c in checks]
+    return "\n".join(lines) + "\n"
+
+
+def main() -> int:
+    needs = [("wrk", shutil.which("wrk")), ("ours", OUR_BIN.exists()), ("pocketbase", PB_BIN.exists())]
+    for tool, path in needs:
+        if not path and (tool == "wrk" or tool in SERVERS):
+            log(f"missing {tool}; run scripts/bench")
+            return 2
+    started = time.time()
+    work = Path(tempfile.mkdtemp(prefix="lg-bench-"))
+    log(f"work dir {work}")
+    data = Dataset()
+    res = {"meta": versions()}
+    try:
+        if "ours" in SERVERS:
+            ours = Ours(data, work)
+            res["ours"] = bench_server(ours, data, work)
+        if "pocketbase" in SERVERS:
+            res["pocketbase"] = bench_server(PocketBase(data, work), data, work)
+        if "ours" in SERVERS and N_BIG > 0 and (not ONLY or "R2" in ONLY or "R3" in ONLY):
+            res["scale"] = bench_scale(ours, data, work)
+    finally:
+        if not os.environ.get("BENCH_KEEP"):
+            shutil.rmtree(work, ignore_errors=True)
+    res["summary"] = summarize(res)
+    res["meta"]["total_seconds"] = round(time.time() - started)
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / "latest.json").write_text(json.dumps(res, indent=2, ensure_ascii=False) + "\n")
+    table = markdown(res)
+    (RESULTS / "latest.md").write_text(table)
+    print(table)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
