@@ -55,6 +55,9 @@ type Pooled = PooledConnection<Manager>;
 pub const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
 pub const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
 
+/// The in-process queue of SQLite writers (see [`write`]).
+static WRITERS: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 /// How long a request waits for a free connection before the service answers 503.
 const POOL_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -101,6 +104,9 @@ pub fn connect(url: &DatabaseUrl, size: u32) -> anyhow::Result<DbPool> {
     Pool::builder()
         .max_size(size)
         .connection_timeout(POOL_TIMEOUT)
+        // A test query on every checkout costs a round trip per request; a broken connection
+        // is still noticed (has_broken) and replaced.
+        .test_on_check_out(false)
         .build(Manager { url: url.clone() })
         .with_context(|| format!("open the database {}", url.redacted()))
 }
@@ -168,12 +174,22 @@ pub fn write<T, F>(conn: &mut DbConn, f: F) -> Result<T, ApiError>
 where
     F: FnOnce(&mut DbConn) -> Result<T, ApiError>,
 {
-    match conn {
+    // Writers of this process queue here, woken as soon as the one before them finishes,
+    // instead of polling SQLite's lock with back-off sleeps (its busy handler). Other
+    // processes on the same file still meet at SQLite's lock.
+    let _queue = match conn {
         DbConn::Sqlite(inner) => {
+            let turn = WRITERS
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner());
             AnsiTransactionManager::begin_transaction_sql(inner, "BEGIN IMMEDIATE")?;
+            Some(turn)
         }
-        DbConn::Postgres(inner) => postgres::begin_serialized(inner)?,
-    }
+        DbConn::Postgres(inner) => {
+            postgres::begin_serialized(inner)?;
+            None
+        }
+    };
     match f(conn) {
         Ok(value) => {
             <DbConn as Connection>::TransactionManager::commit_transaction(conn)?;
