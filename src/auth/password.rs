@@ -78,6 +78,24 @@ pub async fn verify(password: Secret, stored: Option<String>) -> Result<bool, Ap
     .map_err(ApiError::Internal)
 }
 
+/// 403 unless `password` is `member`'s current password: the confirmation that a password
+/// change and an erasure ask for.
+pub async fn confirm(
+    pool: &crate::db::DbPool,
+    member: crate::members::types::MemberId,
+    password: Secret,
+) -> Result<(), ApiError> {
+    let stored = crate::db::run(pool, move |conn| {
+        Ok(crate::members::queries::get(conn, member)?.password_hash)
+    })
+    .await?;
+    if verify(password, stored).await? {
+        Ok(())
+    } else {
+        Err(ApiError::Forbidden("The password is not right.".into()))
+    }
+}
+
 fn verify_blocking(password: &Secret, stored: &str) -> bool {
     match PasswordHash::new(stored) {
         Ok(parsed) => hasher()

@@ -125,15 +125,7 @@ pub async fn change_password(
         current_password,
         new_password,
     } = body.into_inner();
-    let stored = db::run(&state.pool, move |conn| {
-        Ok(queries::get(conn, me.id)?.password_hash)
-    })
-    .await?;
-    if !password::verify(Secret::new(current_password), stored).await? {
-        return Err(ApiError::Forbidden(
-            "The current password is not right.".into(),
-        ));
-    }
+    password::confirm(&state.pool, me.id, Secret::new(current_password)).await?;
     let hash = password::hash(Secret::new(new_password)).await?;
     db::run(&state.pool, move |conn| {
         db::write(conn, |conn| {

@@ -87,13 +87,7 @@ pub async fn erase_me(
     body: Json<EraseAccount>,
 ) -> Result<HttpResponse, ApiError> {
     let confirmation = Secret::new(body.into_inner().password);
-    let stored = db::run(&state.pool, move |conn| {
-        Ok(crate::members::queries::get(conn, me.id)?.password_hash)
-    })
-    .await?;
-    if !password::verify(confirmation, stored).await? {
-        return Err(ApiError::Forbidden("The password is not right.".into()));
-    }
+    password::confirm(&state.pool, me.id, confirmation).await?;
     db::run(&state.pool, move |conn| {
         db::write(conn, |conn| {
             // The last active admin stays: erasing them would leave the community unmanaged.
