@@ -7,6 +7,8 @@ WORKDIR /src
 RUN apt-get update && apt-get install -y --no-install-recommends libpq-dev pkg-config \
     && rm -rf /var/lib/apt/lists/*
 COPY Cargo.toml Cargo.lock ./
+# Compile-time options of the bundled SQLite.
+COPY .cargo .cargo
 COPY src src
 COPY migrations migrations
 RUN cargo build --release --locked && strip target/release/leergemeenschap
