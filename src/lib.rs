@@ -46,7 +46,10 @@ pub const MAX_BODY_BYTES: usize = 64 * 1024;
 
 /// What every handler can reach.
 pub struct AppState {
+    /// Reads: any number at once.
     pub pool: DbPool,
+    /// Writes: one at a time, committed in groups (see [`db::write`]).
+    pub writer: db::Writer,
     pub settings: Settings,
     pub keys: auth::token::Keys,
 }
@@ -93,8 +96,9 @@ impl Application {
     pub fn build(settings: Settings) -> anyhow::Result<Self> {
         let workers = std::thread::available_parallelism().map_or(2, |n| n.get());
         let keys = auth::token::Keys::load(&settings)?;
-        let pool = db::connect(&settings.database_url, pool_size(workers))?;
-        db::migrate(&pool)?;
+        db::migrate(&db::connect(&settings.database_url, 1)?)?;
+        let pool = db::readers(&settings.database_url, pool_size(workers))?;
+        let writer = db::Writer::start(&settings.database_url)?;
         let listener =
             TcpListener::bind(&settings.bind).with_context(|| format!("bind {}", settings.bind))?;
         let port = listener.local_addr()?.port();
@@ -104,6 +108,7 @@ impl Application {
         let cors_origins = settings.cors_origins.clone();
         let state = web::Data::new(AppState {
             pool,
+            writer,
             settings,
             keys,
         });

@@ -107,7 +107,7 @@ pub fn demo(pool: &DbPool, password: &Secret, force: bool) -> anyhow::Result<Vec
     } else {
         String::new()
     };
-    crate::db::write(&mut conn, |conn| fill(conn, &hash, &suffix))
+    crate::db::write_now(&mut conn, |conn| fill(conn, &hash, &suffix))
         .map_err(|e| anyhow::anyhow!("seed the demo community: {e}"))
 }
 

@@ -93,7 +93,7 @@ pub async fn login(
     let member = match member {
         Some(member) if matches => member,
         _ => {
-            db::run(&state.pool, move |conn| {
+            db::write(&state.writer, move |conn| {
                 queries::record_failure(conn, &email, window)
             })
             .await?;
@@ -102,12 +102,10 @@ pub async fn login(
     };
 
     let member_id = member.id;
-    let (refresh_token, network_ids) = db::run(&state.pool, move |conn| {
-        db::write(conn, |conn| {
-            queries::clear_failures(conn, &email)?;
-            let token = queries::start_login(conn, member_id)?;
-            Ok((token, members::queries::network_ids_of(conn, member_id)?))
-        })
+    let (refresh_token, network_ids) = db::write(&state.writer, move |conn| {
+        queries::clear_failures(conn, &email)?;
+        let token = queries::start_login(conn, member_id)?;
+        Ok((token, members::queries::network_ids_of(conn, member_id)?))
     })
     .await?;
     Ok(HttpResponse::Ok().json(tokens(&state, member, network_ids, refresh_token)?))
@@ -135,22 +133,20 @@ pub async fn refresh(
     body: Json<RefreshRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let presented = body.into_inner().refresh_token;
-    let outcome = db::run(&state.pool, move |conn| {
-        db::write(conn, |conn| {
-            let rotation = queries::rotate(conn, &presented)?;
-            let Rotation::Rotated {
-                member,
-                refresh_token,
-            } = rotation
-            else {
-                return Ok(None);
-            };
-            let Some(row) = members::queries::find(conn, member)?.filter(|m| m.active) else {
-                return Ok(None);
-            };
-            let networks = members::queries::network_ids_of(conn, member)?;
-            Ok(Some((row, networks, refresh_token)))
-        })
+    let outcome = db::write(&state.writer, move |conn| {
+        let rotation = queries::rotate(conn, &presented)?;
+        let Rotation::Rotated {
+            member,
+            refresh_token,
+        } = rotation
+        else {
+            return Ok(None);
+        };
+        let Some(row) = members::queries::find(conn, member)?.filter(|m| m.active) else {
+            return Ok(None);
+        };
+        let networks = members::queries::network_ids_of(conn, member)?;
+        Ok(Some((row, networks, refresh_token)))
     })
     .await?;
     let (member, network_ids, refresh_token) = outcome.ok_or_else(|| {
@@ -177,7 +173,7 @@ pub async fn logout(
     body: Json<LogoutRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let presented = body.into_inner().refresh_token;
-    db::run(&state.pool, move |conn| queries::logout(conn, &presented)).await?;
+    db::write(&state.writer, move |conn| queries::logout(conn, &presented)).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -205,12 +201,10 @@ pub async fn register(
 ) -> Result<HttpResponse, ApiError> {
     let registration = body.into_inner();
     let password_hash = password::hash(registration.password.clone()).await?;
-    let (member, refresh_token) = db::run(&state.pool, move |conn| {
-        db::write(conn, |conn| {
-            let member = invitations::queries::redeem(conn, &registration, &password_hash)?;
-            let token = queries::start_login(conn, member.id)?;
-            Ok((member, token))
-        })
+    let (member, refresh_token) = db::write(&state.writer, move |conn| {
+        let member = invitations::queries::redeem(conn, &registration, &password_hash)?;
+        let token = queries::start_login(conn, member.id)?;
+        Ok((member, token))
     })
     .await?;
     let location = format!("/api/v1/members/{}", member.id);

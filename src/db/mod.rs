@@ -1,10 +1,13 @@
-//! The database: the connection pool, the bridge from async handlers to blocking diesel calls,
-//! migrations and backups. Everything backend-specific (pragmas, transaction modes, full-text
-//! search, backup) stays in this module.
+//! The database: the read pool and the bridge from async handlers to blocking diesel calls
+//! ([`run`]), the writer ([`write`]), migrations and backups. Everything backend-specific
+//! (pragmas, transaction modes, full-text search, backup) stays in this module.
 
 pub mod newtypes;
 mod postgres;
 mod sqlite;
+mod writer;
+
+pub use writer::{write, Writer};
 
 use std::time::Duration;
 
@@ -55,9 +58,6 @@ type Pooled = PooledConnection<Manager>;
 pub const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
 pub const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
 
-/// The in-process queue of SQLite writers (see [`write`]).
-static WRITERS: std::sync::Mutex<()> = std::sync::Mutex::new(());
-
 /// How long a request waits for a free connection before the service answers 503.
 const POOL_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -66,6 +66,8 @@ const POOL_TIMEOUT: Duration = Duration::from_secs(10);
 #[derive(Debug, Clone)]
 pub struct Manager {
     url: DatabaseUrl,
+    /// Connections that refuse to change anything (the service's readers, see [`readers`]).
+    read_only: bool,
 }
 
 impl ManageConnection for Manager {
@@ -78,12 +80,17 @@ impl ManageConnection for Manager {
                 let path = path.to_str().unwrap_or_default();
                 let mut conn = SqliteConnection::establish(path)
                     .map_err(diesel::r2d2::Error::ConnectionError)?;
-                sqlite::configure(&mut conn).map_err(diesel::r2d2::Error::QueryError)?;
+                sqlite::configure(&mut conn, self.read_only)
+                    .map_err(diesel::r2d2::Error::QueryError)?;
                 Ok(DbConn::Sqlite(conn))
             }
-            DatabaseUrl::Postgres(url) => PgConnection::establish(url)
-                .map(DbConn::Postgres)
-                .map_err(diesel::r2d2::Error::ConnectionError),
+            DatabaseUrl::Postgres(url) => {
+                let mut conn =
+                    PgConnection::establish(url).map_err(diesel::r2d2::Error::ConnectionError)?;
+                postgres::configure(&mut conn, self.read_only)
+                    .map_err(diesel::r2d2::Error::QueryError)?;
+                Ok(DbConn::Postgres(conn))
+            }
         }
     }
 
@@ -96,8 +103,20 @@ impl ManageConnection for Manager {
     }
 }
 
-/// Opens (creating it when absent) the database at `url` with a pool of `size` connections.
+/// Opens (creating it when absent) the database at `url` with a pool of `size` connections,
+/// for the command line and the tests.
 pub fn connect(url: &DatabaseUrl, size: u32) -> anyhow::Result<DbPool> {
+    pool(url, size, false)
+}
+
+/// The service's pool: `size` connections for reads, which the database itself keeps from
+/// writing (SQLite `query_only`, PostgreSQL read-only transactions). Every write goes through
+/// the [`Writer`]; one that does not fails loudly instead of racing it.
+pub fn readers(url: &DatabaseUrl, size: u32) -> anyhow::Result<DbPool> {
+    pool(url, size, true)
+}
+
+fn pool(url: &DatabaseUrl, size: u32, read_only: bool) -> anyhow::Result<DbPool> {
     if let DatabaseUrl::Sqlite(path) = url {
         sqlite::prepare(path)?;
     }
@@ -107,7 +126,10 @@ pub fn connect(url: &DatabaseUrl, size: u32) -> anyhow::Result<DbPool> {
         // A test query on every checkout costs a round trip per request; a broken connection
         // is still noticed (has_broken) and replaced.
         .test_on_check_out(false)
-        .build(Manager { url: url.clone() })
+        .build(Manager {
+            url: url.clone(),
+            read_only,
+        })
         .with_context(|| format!("open the database {}", url.redacted()))
 }
 
@@ -163,33 +185,29 @@ fn checkout(pool: &DbPool) -> Result<Pooled, ApiError> {
     })
 }
 
-/// Runs `f` in a write transaction that serializes with every other writer before it reads
-/// anything. Use it for every read-then-write: two transactions that both read and then both
-/// write would otherwise act on a stale read (or, on SQLite, deadlock on the lock upgrade).
+/// Opens a write transaction that is serialized with every other writer before it reads
+/// anything: two transactions that both read and then both write would otherwise act on a
+/// stale read (or, on SQLite, deadlock on the lock upgrade).
 ///
 /// SQLite: `BEGIN IMMEDIATE` takes the database's write lock up front. PostgreSQL: a
 /// transaction-scoped advisory lock does the same across every instance sharing the
 /// database, so the invariants hold however many instances run.
-pub fn write<T, F>(conn: &mut DbConn, f: F) -> Result<T, ApiError>
+fn begin_write(conn: &mut DbConn) -> diesel::QueryResult<()> {
+    match conn {
+        DbConn::Sqlite(inner) => {
+            AnsiTransactionManager::begin_transaction_sql(inner, "BEGIN IMMEDIATE")
+        }
+        DbConn::Postgres(inner) => postgres::begin_serialized(inner),
+    }
+}
+
+/// Runs `f` in a write transaction on `conn`, for the command line (`seed-demo`,
+/// `create-admin`); the service itself writes through its [`Writer`].
+pub fn write_now<T, F>(conn: &mut DbConn, f: F) -> Result<T, ApiError>
 where
     F: FnOnce(&mut DbConn) -> Result<T, ApiError>,
 {
-    // Writers of this process queue here, woken as soon as the one before them finishes,
-    // instead of polling SQLite's lock with back-off sleeps (its busy handler). Other
-    // processes on the same file still meet at SQLite's lock.
-    let _queue = match conn {
-        DbConn::Sqlite(inner) => {
-            let turn = WRITERS
-                .lock()
-                .unwrap_or_else(|poisoned| poisoned.into_inner());
-            AnsiTransactionManager::begin_transaction_sql(inner, "BEGIN IMMEDIATE")?;
-            Some(turn)
-        }
-        DbConn::Postgres(inner) => {
-            postgres::begin_serialized(inner)?;
-            None
-        }
-    };
+    begin_write(conn)?;
     match f(conn) {
         Ok(value) => {
             <DbConn as Connection>::TransactionManager::commit_transaction(conn)?;

@@ -10,6 +10,14 @@ use diesel_migrations::{EmbeddedMigrations, MigrationHarness};
 /// the same guarantee SQLite's `BEGIN IMMEDIATE` gives on one machine.
 const WRITE_LOCK: i64 = 0x6c67_5f77_7269_7465; // "lg_write"
 
+/// Per-connection settings: read-only connections refuse every change.
+pub(super) fn configure(conn: &mut PgConnection, read_only: bool) -> diesel::QueryResult<()> {
+    if read_only {
+        diesel::sql_query("SET default_transaction_read_only = on").execute(conn)?;
+    }
+    Ok(())
+}
+
 pub(super) fn migrate(
     conn: &mut PgConnection,
     migrations: EmbeddedMigrations,

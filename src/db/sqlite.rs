@@ -13,14 +13,19 @@ use diesel::RunQueryDsl;
 /// WAL lets readers proceed while one writer commits; NORMAL syncs at checkpoints, which in WAL
 /// mode never corrupts the database (a power cut may lose the last commits, a process crash
 /// loses nothing). busy_timeout makes writers queue instead of failing.
-pub(super) fn configure(conn: &mut SqliteConnection) -> diesel::QueryResult<()> {
+pub(super) fn configure(conn: &mut SqliteConnection, read_only: bool) -> diesel::QueryResult<()> {
     conn.batch_execute(
         "PRAGMA journal_mode = WAL;
          PRAGMA synchronous = NORMAL;
          PRAGMA foreign_keys = ON;
          PRAGMA busy_timeout = 10000;
          PRAGMA temp_store = MEMORY;",
-    )
+    )?;
+
+    if read_only {
+        conn.batch_execute("PRAGMA query_only = ON;")?;
+    }
+    Ok(())
 }
 
 /// Creates the folder the database file lives in.

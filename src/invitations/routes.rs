@@ -76,19 +76,17 @@ pub async fn create_invitation(
     let invitation = body.into_inner();
     can_invite(&me, invitation.role)?;
     let ttl = i64::try_from(state.settings.invitation_ttl).unwrap_or(14 * 24 * 3600);
-    let (row, code) = db::run(&state.pool, move |conn| {
-        db::write(conn, |conn| {
-            let (row, code) = queries::insert(conn, me.id, &invitation, ttl)?;
-            audit::record(
-                conn,
-                me.id,
-                AuditAction::InvitationCreated,
-                "invitation",
-                &row.id.to_string(),
-                json!({"role": row.role}),
-            )?;
-            Ok((row, code))
-        })
+    let (row, code) = db::write(&state.writer, move |conn| {
+        let (row, code) = queries::insert(conn, me.id, &invitation, ttl)?;
+        audit::record(
+            conn,
+            me.id,
+            AuditAction::InvitationCreated,
+            "invitation",
+            &row.id.to_string(),
+            json!({"role": row.role}),
+        )?;
+        Ok((row, code))
     })
     .await?;
     Ok(HttpResponse::Created()
@@ -150,22 +148,20 @@ pub async fn revoke_invitation(
 ) -> Result<HttpResponse, ApiError> {
     me.require(Role::Facilitator)?;
     let id = path.into_inner().id;
-    db::run(&state.pool, move |conn| {
-        db::write(conn, |conn| {
-            let row = queries::get(conn, id)?;
-            if !me.is_admin() && row.invited_by != Some(me.id) {
-                return Err(ApiError::not_found("invitation"));
-            }
-            queries::revoke(conn, id)?;
-            audit::record(
-                conn,
-                me.id,
-                AuditAction::InvitationRevoked,
-                "invitation",
-                &id.to_string(),
-                json!({}),
-            )
-        })
+    db::write(&state.writer, move |conn| {
+        let row = queries::get(conn, id)?;
+        if !me.is_admin() && row.invited_by != Some(me.id) {
+            return Err(ApiError::not_found("invitation"));
+        }
+        queries::revoke(conn, id)?;
+        audit::record(
+            conn,
+            me.id,
+            AuditAction::InvitationRevoked,
+            "invitation",
+            &id.to_string(),
+            json!({}),
+        )
     })
     .await?;
     Ok(HttpResponse::NoContent().finish())

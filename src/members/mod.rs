@@ -55,7 +55,7 @@ pub fn create_admin(
     let mut conn = pool.get().context("connect to the database")?;
     let id = types::MemberId::new();
     let at = crate::db::now();
-    crate::db::write(&mut conn, |conn| {
+    crate::db::write_now(&mut conn, |conn| {
         if queries::email_taken(conn, &email)? {
             return Err(crate::error::ApiError::Conflict(format!(
                 "an account with {email} exists already"

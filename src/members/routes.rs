@@ -88,13 +88,11 @@ pub async fn update_me(
     body: Json<UpdateMe>,
 ) -> Result<HttpResponse, ApiError> {
     let change = body.into_inner();
-    let member = db::run(&state.pool, move |conn| {
-        db::write(conn, |conn| {
-            if_match.check(queries::get(conn, me.id)?.version)?;
-            queries::update_profile(conn, me.id, change)?;
-            let row = queries::get(conn, me.id)?;
-            load_one(conn, me, row)
-        })
+    let member = db::write(&state.writer, move |conn| {
+        if_match.check(queries::get(conn, me.id)?.version)?;
+        queries::update_profile(conn, me.id, change)?;
+        let row = queries::get(conn, me.id)?;
+        load_one(conn, me, row)
     })
     .await?;
     Ok(member_ok(actix_web::http::StatusCode::OK, member))
@@ -127,11 +125,9 @@ pub async fn change_password(
     } = body.into_inner();
     password::confirm(&state.pool, me.id, Secret::new(current_password)).await?;
     let hash = password::hash(Secret::new(new_password)).await?;
-    db::run(&state.pool, move |conn| {
-        db::write(conn, |conn| {
-            queries::set_password(conn, me.id, &hash)?;
-            auth::queries::revoke_all_logins(conn, me.id)
-        })
+    db::write(&state.writer, move |conn| {
+        queries::set_password(conn, me.id, &hash)?;
+        auth::queries::revoke_all_logins(conn, me.id)
     })
     .await?;
     Ok(HttpResponse::NoContent().finish())
@@ -242,37 +238,35 @@ pub async fn update_member(
     me.require(Role::Admin)?;
     let id = path.into_inner().id;
     let change = body.into_inner();
-    let member = db::run(&state.pool, move |conn| {
-        db::write(conn, |conn| {
-            let before = queries::get(conn, id)?;
-            if_match.check(before.version)?;
-            let role = change.role.unwrap_or(before.role);
-            let active = change.active.unwrap_or(before.active);
-            queries::set_role_and_active(conn, id, role, active)?;
-            let target = id.to_string();
-            if role != before.role {
-                let details = json!({"from": before.role, "to": role});
-                audit::record(
-                    conn,
-                    me.id,
-                    AuditAction::MemberRoleChanged,
-                    "member",
-                    &target,
-                    details,
-                )?;
-            }
-            if active != before.active {
-                let action = if active {
-                    AuditAction::MemberActivated
-                } else {
-                    auth::queries::revoke_all_logins(conn, id)?;
-                    AuditAction::MemberDeactivated
-                };
-                audit::record(conn, me.id, action, "member", &target, json!({}))?;
-            }
-            let row = queries::get(conn, id)?;
-            load_one(conn, me, row)
-        })
+    let member = db::write(&state.writer, move |conn| {
+        let before = queries::get(conn, id)?;
+        if_match.check(before.version)?;
+        let role = change.role.unwrap_or(before.role);
+        let active = change.active.unwrap_or(before.active);
+        queries::set_role_and_active(conn, id, role, active)?;
+        let target = id.to_string();
+        if role != before.role {
+            let details = json!({"from": before.role, "to": role});
+            audit::record(
+                conn,
+                me.id,
+                AuditAction::MemberRoleChanged,
+                "member",
+                &target,
+                details,
+            )?;
+        }
+        if active != before.active {
+            let action = if active {
+                AuditAction::MemberActivated
+            } else {
+                auth::queries::revoke_all_logins(conn, id)?;
+                AuditAction::MemberDeactivated
+            };
+            audit::record(conn, me.id, action, "member", &target, json!({}))?;
+        }
+        let row = queries::get(conn, id)?;
+        load_one(conn, me, row)
     })
     .await?;
     Ok(member_ok(actix_web::http::StatusCode::OK, member))

@@ -141,7 +141,7 @@ pub async fn create_network(
 ) -> Result<HttpResponse, ApiError> {
     me.require(Role::Facilitator)?;
     let fields = NetworkFields::try_from(body.into_inner())?;
-    let network = db::run(&state.pool, move |conn| {
+    let network = db::write(&state.writer, move |conn| {
         let row = queries::insert(conn, &fields)?;
         row.into_response(0)
     })
@@ -206,18 +206,16 @@ pub async fn update_network(
     let id = path.into_inner().id;
     // Checked after the permission, so someone who may not edit learns only that.
     let parsed = NetworkChange::try_from(body.into_inner());
-    let network = db::run(&state.pool, move |conn| {
-        db::write(conn, |conn| {
-            let row = queries::get(conn, id)?;
-            require_manager(conn, &me, &row)?;
-            // Invalid data is a 422 whatever the version; a valid change to an old version, 412.
-            let change = parsed?;
-            if_match.check(row.version)?;
-            let fields = change.apply(row.fields()?);
-            queries::update(conn, id, &fields)?;
-            let row = queries::get(conn, id)?;
-            load_one(conn, row)
-        })
+    let network = db::write(&state.writer, move |conn| {
+        let row = queries::get(conn, id)?;
+        require_manager(conn, &me, &row)?;
+        // Invalid data is a 422 whatever the version; a valid change to an old version, 412.
+        let change = parsed?;
+        if_match.check(row.version)?;
+        let fields = change.apply(row.fields()?);
+        queries::update(conn, id, &fields)?;
+        let row = queries::get(conn, id)?;
+        load_one(conn, row)
     })
     .await?;
     Ok(network_ok(StatusCode::OK, network))
@@ -244,18 +242,16 @@ pub async fn delete_network(
 ) -> Result<HttpResponse, ApiError> {
     me.require(Role::Admin)?;
     let id = path.into_inner().id;
-    db::run(&state.pool, move |conn| {
-        db::write(conn, |conn| {
-            queries::delete(conn, id)?;
-            audit::record(
-                conn,
-                me.id,
-                AuditAction::NetworkDeleted,
-                "network",
-                &id.to_string(),
-                json!({}),
-            )
-        })
+    db::write(&state.writer, move |conn| {
+        queries::delete(conn, id)?;
+        audit::record(
+            conn,
+            me.id,
+            AuditAction::NetworkDeleted,
+            "network",
+            &id.to_string(),
+            json!({}),
+        )
     })
     .await?;
     Ok(HttpResponse::NoContent().finish())
@@ -338,28 +334,26 @@ pub async fn put_network_member(
 ) -> Result<HttpResponse, ApiError> {
     let NetworkMemberPath { id, member_id } = path.into_inner();
     let role = body.into_inner().role;
-    let (created, item) = db::run(&state.pool, move |conn| {
-        db::write(conn, |conn| {
-            let network = queries::get(conn, id)?;
-            require_manager(conn, &me, &network)?;
-            let member = members::queries::get(conn, member_id)?;
-            if !member.active {
-                return Err(ApiError::Conflict(
-                    "This member is deactivated and cannot join a network.".into(),
-                ));
-            }
-            let (created, since) = queries::put_member(conn, id, member_id, role)?;
-            let network_ids = members::queries::network_ids_of(conn, member_id)?;
-            let show_email = may_see_email(&me, &member);
-            Ok((
-                created,
-                NetworkMemberResponse {
-                    member: member.into_response(network_ids, show_email),
-                    role,
-                    since: utc(since),
-                },
-            ))
-        })
+    let (created, item) = db::write(&state.writer, move |conn| {
+        let network = queries::get(conn, id)?;
+        require_manager(conn, &me, &network)?;
+        let member = members::queries::get(conn, member_id)?;
+        if !member.active {
+            return Err(ApiError::Conflict(
+                "This member is deactivated and cannot join a network.".into(),
+            ));
+        }
+        let (created, since) = queries::put_member(conn, id, member_id, role)?;
+        let network_ids = members::queries::network_ids_of(conn, member_id)?;
+        let show_email = may_see_email(&me, &member);
+        Ok((
+            created,
+            NetworkMemberResponse {
+                member: member.into_response(network_ids, show_email),
+                role,
+                since: utc(since),
+            },
+        ))
     })
     .await?;
     let status = if created {
@@ -390,19 +384,17 @@ pub async fn remove_network_member(
     path: web::Path<NetworkMemberPath>,
 ) -> Result<HttpResponse, ApiError> {
     let NetworkMemberPath { id, member_id } = path.into_inner();
-    db::run(&state.pool, move |conn| {
-        db::write(conn, |conn| {
-            queries::get(conn, id)?;
-            let my_role = queries::role_of(conn, id, me.id)?;
-            if !can_remove_network_member(&me, my_role, member_id) {
-                return Err(ApiError::Forbidden(
-                    "Only facilitators, admins, the network's coordinators and the member \
+    db::write(&state.writer, move |conn| {
+        queries::get(conn, id)?;
+        let my_role = queries::role_of(conn, id, me.id)?;
+        if !can_remove_network_member(&me, my_role, member_id) {
+            return Err(ApiError::Forbidden(
+                "Only facilitators, admins, the network's coordinators and the member \
                      themself may do this."
-                        .into(),
-                ));
-            }
-            queries::remove_member(conn, id, member_id)
-        })
+                    .into(),
+            ));
+        }
+        queries::remove_member(conn, id, member_id)
     })
     .await?;
     Ok(HttpResponse::NoContent().finish())

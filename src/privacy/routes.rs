@@ -88,12 +88,10 @@ pub async fn erase_me(
 ) -> Result<HttpResponse, ApiError> {
     let confirmation = Secret::new(body.into_inner().password);
     password::confirm(&state.pool, me.id, confirmation).await?;
-    db::run(&state.pool, move |conn| {
-        db::write(conn, |conn| {
-            // The last active admin stays: erasing them would leave the community unmanaged.
-            crate::members::queries::ensure_not_last_admin(conn, me.id)?;
-            queries::erase(conn, me.id)
-        })
+    db::write(&state.writer, move |conn| {
+        // The last active admin stays: erasing them would leave the community unmanaged.
+        crate::members::queries::ensure_not_last_admin(conn, me.id)?;
+        queries::erase(conn, me.id)
     })
     .await?;
     Ok(HttpResponse::NoContent().finish())

@@ -136,14 +136,12 @@ pub async fn create_reflection(
     let body = body.into_inner();
     let links = (body.session_id, body.network_id);
     let parsed = NewReflection::try_from(body);
-    let reflection = db::run(&state.pool, move |conn| {
-        db::write(conn, |conn| {
-            let missing = queries::missing_links(conn, links.0, links.1)?;
-            let reflection = with_errors(parsed, missing)?;
-            let id = queries::insert(conn, me.id, &reflection)?;
-            let row = queries::get_visible(conn, &me, id)?;
-            response(conn, row)
-        })
+    let reflection = db::write(&state.writer, move |conn| {
+        let missing = queries::missing_links(conn, links.0, links.1)?;
+        let reflection = with_errors(parsed, missing)?;
+        let id = queries::insert(conn, me.id, &reflection)?;
+        let row = queries::get_visible(conn, &me, id)?;
+        response(conn, row)
     })
     .await?;
     Ok(reflection_ok(StatusCode::CREATED, &reflection))
@@ -255,22 +253,20 @@ pub async fn update_reflection(
     let session = body.session_id.flatten();
     let network = body.network_id.flatten();
     let parsed = ReflectionChange::try_from(body);
-    let reflection = db::run(&state.pool, move |conn| {
-        db::write(conn, |conn| {
-            let row = queries::get_visible(conn, &me, id)?;
-            if !can_edit(&me, &row) {
-                return Err(ApiError::Forbidden(
-                    "Only its author can edit a reflection.".into(),
-                ));
-            }
-            // Invalid data is a 422 whatever the version; a valid change to an old version, 412.
-            let missing = queries::missing_links(conn, session, network)?;
-            let change = with_errors(parsed, missing)?;
-            if_match.check(row.version)?;
-            queries::update(conn, &row, change)?;
-            let row = queries::get_visible(conn, &me, id)?;
-            response(conn, row)
-        })
+    let reflection = db::write(&state.writer, move |conn| {
+        let row = queries::get_visible(conn, &me, id)?;
+        if !can_edit(&me, &row) {
+            return Err(ApiError::Forbidden(
+                "Only its author can edit a reflection.".into(),
+            ));
+        }
+        // Invalid data is a 422 whatever the version; a valid change to an old version, 412.
+        let missing = queries::missing_links(conn, session, network)?;
+        let change = with_errors(parsed, missing)?;
+        if_match.check(row.version)?;
+        queries::update(conn, &row, change)?;
+        let row = queries::get_visible(conn, &me, id)?;
+        response(conn, row)
     })
     .await?;
     Ok(reflection_ok(StatusCode::OK, &reflection))
@@ -296,27 +292,25 @@ pub async fn delete_reflection(
     path: web::Path<ReflectionPath>,
 ) -> Result<HttpResponse, ApiError> {
     let id = path.into_inner().id;
-    db::run(&state.pool, move |conn| {
-        db::write(conn, |conn| {
-            let row = queries::get_visible(conn, &me, id)?;
-            if !can_delete(&me, &row) {
-                return Err(ApiError::Forbidden(
-                    "Only its author or an admin can delete this reflection.".into(),
-                ));
-            }
-            queries::delete(conn, id)?;
-            if row.author_id != me.id {
-                audit::record(
-                    conn,
-                    me.id,
-                    AuditAction::ReflectionModerated,
-                    "reflection",
-                    &id.to_string(),
-                    json!({"author_id": row.author_id, "visibility": row.visibility}),
-                )?;
-            }
-            Ok(())
-        })
+    db::write(&state.writer, move |conn| {
+        let row = queries::get_visible(conn, &me, id)?;
+        if !can_delete(&me, &row) {
+            return Err(ApiError::Forbidden(
+                "Only its author or an admin can delete this reflection.".into(),
+            ));
+        }
+        queries::delete(conn, id)?;
+        if row.author_id != me.id {
+            audit::record(
+                conn,
+                me.id,
+                AuditAction::ReflectionModerated,
+                "reflection",
+                &id.to_string(),
+                json!({"author_id": row.author_id, "visibility": row.visibility}),
+            )?;
+        }
+        Ok(())
     })
     .await?;
     Ok(HttpResponse::NoContent().finish())
@@ -384,17 +378,15 @@ pub async fn create_comment(
 ) -> Result<HttpResponse, ApiError> {
     let id = path.into_inner().id;
     let parsed = comment_body(&body.into_inner());
-    let comment = db::run(&state.pool, move |conn| {
-        db::write(conn, |conn| {
-            let reflection = queries::get_visible(conn, &me, id)?;
-            if !can_comment(&reflection) {
-                return Err(ApiError::Forbidden(
-                    "A private reflection takes no comments.".into(),
-                ));
-            }
-            let row = queries::insert_comment(conn, reflection.id, me.id, &parsed?)?;
-            comment_response(conn, row)
-        })
+    let comment = db::write(&state.writer, move |conn| {
+        let reflection = queries::get_visible(conn, &me, id)?;
+        if !can_comment(&reflection) {
+            return Err(ApiError::Forbidden(
+                "A private reflection takes no comments.".into(),
+            ));
+        }
+        let row = queries::insert_comment(conn, reflection.id, me.id, &parsed?)?;
+        comment_response(conn, row)
     })
     .await?;
     Ok(HttpResponse::Created()
@@ -448,27 +440,25 @@ pub async fn delete_comment(
     path: web::Path<CommentPath>,
 ) -> Result<HttpResponse, ApiError> {
     let id = path.into_inner().id;
-    db::run(&state.pool, move |conn| {
-        db::write(conn, |conn| {
-            let comment = visible_comment(conn, &me, id)?;
-            if !can_delete_comment(&me, &comment) {
-                return Err(ApiError::Forbidden(
-                    "Only its author or an admin can delete a comment.".into(),
-                ));
-            }
-            queries::delete_comment(conn, id)?;
-            if comment.author_id != me.id {
-                audit::record(
-                    conn,
-                    me.id,
-                    AuditAction::CommentModerated,
-                    "comment",
-                    &id.to_string(),
-                    json!({"reflection_id": comment.reflection_id, "author_id": comment.author_id}),
-                )?;
-            }
-            Ok(())
-        })
+    db::write(&state.writer, move |conn| {
+        let comment = visible_comment(conn, &me, id)?;
+        if !can_delete_comment(&me, &comment) {
+            return Err(ApiError::Forbidden(
+                "Only its author or an admin can delete a comment.".into(),
+            ));
+        }
+        queries::delete_comment(conn, id)?;
+        if comment.author_id != me.id {
+            audit::record(
+                conn,
+                me.id,
+                AuditAction::CommentModerated,
+                "comment",
+                &id.to_string(),
+                json!({"reflection_id": comment.reflection_id, "author_id": comment.author_id}),
+            )?;
+        }
+        Ok(())
     })
     .await?;
     Ok(HttpResponse::NoContent().finish())

@@ -45,7 +45,7 @@ pub async fn create_calendar_token(
     me: AuthMember,
 ) -> Result<HttpResponse, ApiError> {
     let (token, token_hash) = secret::generate();
-    db::run(&state.pool, move |conn| {
+    db::write(&state.writer, move |conn| {
         queries::replace_calendar_token(conn, me.id, &token_hash)
     })
     .await?;

@@ -49,14 +49,12 @@ pub async fn register_for_session(
     path: web::Path<SessionPath>,
 ) -> Result<HttpResponse, ApiError> {
     let id = path.into_inner().id;
-    let (created, registration) = db::run(&state.pool, move |conn| {
-        db::write(conn, |conn| {
-            let session = queries::get(conn, id)?;
-            let (row, created) = waitlist::register(conn, &session, me.id, now())?;
-            let name = members::queries::get(conn, me.id)?.display_name;
-            let response = waitlist::responses(conn, id, vec![(row, name)])?.pop();
-            Ok((created, response))
-        })
+    let (created, registration) = db::write(&state.writer, move |conn| {
+        let session = queries::get(conn, id)?;
+        let (row, created) = waitlist::register(conn, &session, me.id, now())?;
+        let name = members::queries::get(conn, me.id)?.display_name;
+        let response = waitlist::responses(conn, id, vec![(row, name)])?.pop();
+        Ok((created, response))
     })
     .await?;
     let registration =
@@ -94,11 +92,9 @@ pub async fn cancel_registration(
     path: web::Path<SessionPath>,
 ) -> Result<HttpResponse, ApiError> {
     let id = path.into_inner().id;
-    db::run(&state.pool, move |conn| {
-        db::write(conn, |conn| {
-            let session = queries::get(conn, id)?;
-            waitlist::leave(conn, &session, me.id, now())
-        })
+    db::write(&state.writer, move |conn| {
+        let session = queries::get(conn, id)?;
+        waitlist::leave(conn, &session, me.id, now())
     })
     .await?;
     Ok(HttpResponse::NoContent().finish())
@@ -172,15 +168,13 @@ pub async fn put_attendance(
 ) -> Result<HttpResponse, ApiError> {
     let id = path.into_inner().id;
     let present = body.into_inner().present;
-    let page = db::run(&state.pool, move |conn| {
-        db::write(conn, |conn| {
-            let session = get_managed(conn, &me, id)?;
-            waitlist::set_attendance(conn, &session, &present, now())?;
-            let rows = waitlist::list(conn, id, None, None)?;
-            Ok(RegistrationPage {
-                items: waitlist::responses(conn, id, rows)?,
-                next_cursor: None,
-            })
+    let page = db::write(&state.writer, move |conn| {
+        let session = get_managed(conn, &me, id)?;
+        waitlist::set_attendance(conn, &session, &present, now())?;
+        let rows = waitlist::list(conn, id, None, None)?;
+        Ok(RegistrationPage {
+            items: waitlist::responses(conn, id, rows)?,
+            next_cursor: None,
         })
     })
     .await?;

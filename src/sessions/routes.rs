@@ -208,14 +208,12 @@ pub async fn create_session(
     let body = body.into_inner();
     let proposed = body.facilitator_ids.clone();
     let parsed = NewSession::try_from(body);
-    let session = db::run(&state.pool, move |conn| {
-        db::write(conn, |conn| {
-            let new = check_facilitators(conn, parsed, proposed.as_deref())?;
-            let facilitators = new.facilitator_ids.unwrap_or_else(|| vec![me.id]);
-            let id = queries::insert(conn, &new.fields, me.id)?;
-            queries::set_facilitators(conn, id, &facilitators)?;
-            view(conn, me.id, id)
-        })
+    let session = db::write(&state.writer, move |conn| {
+        let new = check_facilitators(conn, parsed, proposed.as_deref())?;
+        let facilitators = new.facilitator_ids.unwrap_or_else(|| vec![me.id]);
+        let id = queries::insert(conn, &new.fields, me.id)?;
+        queries::set_facilitators(conn, id, &facilitators)?;
+        view(conn, me.id, id)
     })
     .await?;
     Ok(session_ok(StatusCode::CREATED, session))
@@ -276,23 +274,21 @@ pub async fn update_session(
     let body = body.into_inner();
     let proposed = body.facilitator_ids.clone();
     let parsed = SessionChange::try_from(body);
-    let session = db::run(&state.pool, move |conn| {
-        db::write(conn, |conn| {
-            let row = get_managed(conn, &me, id)?;
-            // Invalid data is a 422 whatever the version; a valid change to an old version, 412.
-            let change = check_facilitators(conn, parsed, proposed.as_deref())?;
-            if_match.check(row.version)?;
-            let fields = change.apply(row.fields())?;
-            waitlist::check_capacity(conn, id, fields.capacity)?;
-            queries::update(conn, id, &fields)?;
-            if let Some(facilitators) = &change.facilitator_ids {
-                queries::set_facilitators(conn, id, facilitators)?;
-            }
-            // A larger (or no) capacity lets the front of the queue in, in this transaction.
-            let updated = queries::get(conn, id)?;
-            waitlist::fill_places(conn, &updated)?;
-            view(conn, me.id, id)
-        })
+    let session = db::write(&state.writer, move |conn| {
+        let row = get_managed(conn, &me, id)?;
+        // Invalid data is a 422 whatever the version; a valid change to an old version, 412.
+        let change = check_facilitators(conn, parsed, proposed.as_deref())?;
+        if_match.check(row.version)?;
+        let fields = change.apply(row.fields())?;
+        waitlist::check_capacity(conn, id, fields.capacity)?;
+        queries::update(conn, id, &fields)?;
+        if let Some(facilitators) = &change.facilitator_ids {
+            queries::set_facilitators(conn, id, facilitators)?;
+        }
+        // A larger (or no) capacity lets the front of the queue in, in this transaction.
+        let updated = queries::get(conn, id)?;
+        waitlist::fill_places(conn, &updated)?;
+        view(conn, me.id, id)
     })
     .await?;
     Ok(session_ok(StatusCode::OK, session))
@@ -319,12 +315,10 @@ pub async fn cancel_session(
     path: web::Path<SessionPath>,
 ) -> Result<HttpResponse, ApiError> {
     let id = path.into_inner().id;
-    let session = db::run(&state.pool, move |conn| {
-        db::write(conn, |conn| {
-            get_managed(conn, &me, id)?;
-            queries::cancel(conn, id)?;
-            view(conn, me.id, id)
-        })
+    let session = db::write(&state.writer, move |conn| {
+        get_managed(conn, &me, id)?;
+        queries::cancel(conn, id)?;
+        view(conn, me.id, id)
     })
     .await?;
     Ok(session_ok(StatusCode::OK, session))

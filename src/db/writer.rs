@@ -1,0 +1,284 @@
+//! The writer: one thread with one connection of its own runs every write transaction of the
+//! service, and commits them in groups.
+//!
+//! Writes are serialized anyway (SQLite has one writer; on PostgreSQL an advisory lock makes
+//! them take turns across instances, see [`super::begin_write`]), so one thread loses no
+//! parallelism. What it gains:
+//!
+//! - **Group commit.** Writes that arrive while a transaction is open join it, each inside its
+//!   own savepoint: a write that fails rolls back alone, and one `COMMIT` (one WAL append on
+//!   SQLite, one flush on PostgreSQL) then covers the whole group. Every caller is answered
+//!   only after that `COMMIT`, so an acknowledged write is a durable one.
+//! - **A warm cache.** SQLite drops a connection's page cache whenever another connection has
+//!   written; the writer's connection is the only one that writes, so its cache stays valid.
+//! - No blocking-pool thread is parked on a lock while it waits for its turn.
+
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::time::{Duration, Instant};
+
+use diesel::connection::TransactionManager;
+use diesel::r2d2::ManageConnection;
+use diesel::Connection;
+use tokio::sync::{mpsc, oneshot};
+
+use super::{begin_write, DbConn, Manager};
+use crate::config::DatabaseUrl;
+use crate::error::ApiError;
+
+/// At most this many writes share one transaction …
+const MAX_GROUP: usize = 64;
+/// … and a transaction takes in new writes for at most this long, so the first write of a
+/// group never waits long for the last.
+const MAX_GROUP_TIME: Duration = Duration::from_millis(5);
+/// Writes waiting for the writer; beyond this, callers wait (asynchronously) to enqueue.
+const QUEUE: usize = 1024;
+
+/// What the writer thread runs: the caller's work inside a savepoint (or, when no transaction
+/// could be opened, the reason), returning what to do once the group's `COMMIT` has succeeded
+/// (`Ok`) or failed (`Err`).
+type Job = Box<dyn FnOnce(Result<&mut DbConn, &diesel::result::Error>) -> Reply + Send>;
+type Reply = Box<dyn FnOnce(Result<(), &diesel::result::Error>) + Send>;
+
+/// The handle handlers use (see [`write`]); cheap to clone. The thread stops when the last
+/// handle is dropped.
+#[derive(Clone)]
+pub struct Writer {
+    queue: mpsc::Sender<Job>,
+}
+
+impl Writer {
+    /// Opens the writer's own connection and starts its thread.
+    pub fn start(url: &DatabaseUrl) -> anyhow::Result<Self> {
+        let manager = Manager {
+            url: url.clone(),
+            read_only: false,
+        };
+        let conn = manager.connect()?;
+        let (queue, jobs) = mpsc::channel(QUEUE);
+        std::thread::Builder::new()
+            .name("db-writer".into())
+            .spawn(move || serve(manager, conn, jobs))?;
+        Ok(Writer { queue })
+    }
+}
+
+/// Runs `f` in a write transaction, serialized with every other write of every instance, and
+/// returns its result once it is committed. Use it for every read-then-write: `f` sees the
+/// state no other write can change before it commits. An `Err` from `f` undoes what `f` did
+/// and nothing else.
+pub async fn write<T, F>(writer: &Writer, f: F) -> Result<T, ApiError>
+where
+    F: FnOnce(&mut DbConn) -> Result<T, ApiError> + Send + 'static,
+    T: Send + 'static,
+{
+    let (answer, answered) = oneshot::channel();
+    let span = tracing::Span::current();
+    let job: Job = Box::new(move |conn| {
+        let outcome = match conn {
+            Ok(conn) => {
+                let _entered = span.enter();
+                // Nested in the group's transaction, diesel makes this a savepoint.
+                conn.transaction(f)
+            }
+            Err(e) => Err(not_begun(e)),
+        };
+        Box::new(move |committed| {
+            let result = match (outcome, committed) {
+                (Ok(value), Ok(())) => Ok(value),
+                (Err(own), _) => Err(own),
+                (Ok(_), Err(e)) => Err(commit_failed(e)),
+            };
+            // The caller may have gone (client disconnected); the write stands regardless.
+            let _ = answer.send(result);
+        })
+    });
+    writer.queue.send(job).await.map_err(|_| stopped())?;
+    // A dropped answer means the job panicked (logged by the writer) and was rolled back.
+    answered.await.map_err(|_| stopped())?
+}
+
+fn stopped() -> ApiError {
+    ApiError::Internal(anyhow::anyhow!("the write was not carried out"))
+}
+
+fn not_begun(e: &diesel::result::Error) -> ApiError {
+    tracing::error!(error = %e, "cannot begin a write transaction");
+    ApiError::Unavailable("The database is busy or unavailable; try again shortly.".into())
+}
+
+fn commit_failed(e: &diesel::result::Error) -> ApiError {
+    tracing::error!(error = %e, "commit failed");
+    ApiError::Unavailable("The database could not store this change; try again shortly.".into())
+}
+
+/// The writer thread: takes the first waiting write, opens a transaction, takes in whatever
+/// else arrives while it runs (up to the group bounds), commits, answers everyone.
+fn serve(manager: Manager, mut conn: DbConn, mut jobs: mpsc::Receiver<Job>) {
+    while let Some(first) = jobs.blocking_recv() {
+        if let Err(e) = begin_write(&mut conn) {
+            // Nothing ran: the first write fails alone, and the next one tries again.
+            first(Err(&e))(Err(&e));
+            conn = recover(&manager, conn);
+            continue;
+        }
+        let opened = Instant::now();
+        let mut replies = Vec::with_capacity(MAX_GROUP);
+        let mut next = Some(first);
+        let mut healthy = true;
+        while let Some(job) = next.take() {
+            match catch_unwind(AssertUnwindSafe(|| job(Ok(&mut conn)))) {
+                Ok(reply) => replies.push(reply),
+                Err(_) => {
+                    // Its savepoint may still be open: undo the whole group rather than guess.
+                    tracing::error!("a write panicked; its group is rolled back");
+                    healthy = false;
+                    break;
+                }
+            }
+            if replies.len() < MAX_GROUP && opened.elapsed() < MAX_GROUP_TIME {
+                next = jobs.try_recv().ok();
+            }
+        }
+        let outcome = if healthy {
+            <DbConn as Connection>::TransactionManager::commit_transaction(&mut conn)
+        } else {
+            Err(diesel::result::Error::RollbackTransaction)
+        };
+        if let Err(e) = &outcome {
+            rollback(&mut conn);
+            tracing::warn!(error = %e, writes = replies.len(), "write group not committed");
+        }
+        for reply in replies {
+            reply(outcome.as_ref().map(|_| ()));
+        }
+        if outcome.is_err() {
+            conn = recover(&manager, conn);
+        }
+    }
+}
+
+fn rollback(conn: &mut DbConn) {
+    if let Err(e) = <DbConn as Connection>::TransactionManager::rollback_transaction(conn) {
+        tracing::warn!(error = %e, "rollback failed");
+    }
+}
+
+/// After a failure: keeps the connection if it is idle and sound, else opens a new one
+/// (retrying, since the database may be briefly away).
+fn recover(manager: &Manager, mut conn: DbConn) -> DbConn {
+    let depth =
+        <DbConn as Connection>::TransactionManager::transaction_manager_status_mut(&mut conn)
+            .transaction_depth()
+            .ok()
+            .flatten();
+    if depth.is_none() && !manager.has_broken(&mut conn) && manager.is_valid(&mut conn).is_ok() {
+        return conn;
+    }
+    loop {
+        match manager.connect() {
+            Ok(fresh) => return fresh,
+            Err(e) => {
+                tracing::error!(error = %e, "the writer cannot reconnect; retrying");
+                std::thread::sleep(Duration::from_secs(1));
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use diesel::connection::SimpleConnection;
+    use diesel::sql_types::BigInt;
+    use diesel::RunQueryDsl;
+
+    use super::*;
+
+    #[derive(diesel::QueryableByName)]
+    struct Row {
+        #[diesel(sql_type = BigInt)]
+        x: i64,
+    }
+
+    fn insert(conn: &mut DbConn, x: i64) -> Result<(), ApiError> {
+        diesel::sql_query("INSERT INTO t (x) VALUES (?)")
+            .bind::<BigInt, _>(x)
+            .execute(conn)?;
+        Ok(())
+    }
+
+    fn stored(url: &DatabaseUrl) -> Vec<i64> {
+        let pool = super::super::connect(url, 1).unwrap();
+        let mut conn = pool.get().unwrap();
+        let rows: Vec<Row> = diesel::sql_query("SELECT x FROM t ORDER BY x")
+            .load(&mut *conn)
+            .unwrap();
+        rows.into_iter().map(|r| r.x).collect()
+    }
+
+    /// Many writes at once share transactions, yet each one that fails (after it wrote, or
+    /// on a constraint) is undone alone and answered with its own error.
+    #[actix_web::test]
+    async fn a_failed_write_undoes_only_itself() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = DatabaseUrl::Sqlite(dir.path().join("w.db"));
+        let pool = super::super::connect(&url, 1).unwrap();
+        pool.get()
+            .unwrap()
+            .batch_execute("CREATE TABLE t (x INTEGER NOT NULL UNIQUE)")
+            .unwrap();
+        let writer = Writer::start(&url).unwrap();
+
+        let writes: Vec<_> = (0..200i64)
+            .map(|i| {
+                let writer = writer.clone();
+                actix_web::rt::spawn(async move {
+                    let result = write(&writer, move |conn| {
+                        insert(conn, i)?;
+                        match i % 4 {
+                            // Wrote, then refused: its row must go.
+                            1 => Err(ApiError::Conflict("refused".into())),
+                            // Wrote, then broke a constraint: both its rows must go.
+                            2 => insert(conn, i - 2).map(|()| i),
+                            _ => Ok(i),
+                        }
+                    })
+                    .await;
+                    (i, result)
+                })
+            })
+            .collect();
+        let mut results = Vec::new();
+        for write in writes {
+            results.push(write.await.unwrap());
+        }
+
+        for (i, result) in &results {
+            match i % 4 {
+                1 | 2 => assert!(
+                    matches!(result, Err(ApiError::Conflict(_))),
+                    "{i}: {result:?}"
+                ),
+                _ => assert_eq!(result.as_ref().ok(), Some(i)),
+            }
+        }
+        let expected: Vec<i64> = (0..200).filter(|i| i % 4 == 0 || i % 4 == 3).collect();
+        assert_eq!(stored(&url), expected);
+    }
+
+    /// The service's read connections refuse to write, so a write that bypasses the writer
+    /// fails in the tests instead of racing it in production.
+    #[test]
+    fn readers_cannot_write() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = DatabaseUrl::Sqlite(dir.path().join("r.db"));
+        let pool = super::super::connect(&url, 1).unwrap();
+        pool.get()
+            .unwrap()
+            .batch_execute("CREATE TABLE t (x INTEGER NOT NULL UNIQUE)")
+            .unwrap();
+        let readers = super::super::readers(&url, 1).unwrap();
+        let mut conn = readers.get().unwrap();
+        assert!(insert(&mut conn, 1).is_err());
+        assert!(stored(&url).is_empty());
+    }
+}
