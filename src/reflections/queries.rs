@@ -484,8 +484,8 @@ mod tests {
         let mut conn = database();
         let me = viewer(Role::Member);
         let parts = visibility::parts(&me);
-        let [shared, own] = parts.as_slice() else {
-            panic!("a member reads two parts: {parts:?}");
+        let [shared, .., own] = parts.as_slice() else {
+            panic!("a member reads shared and own parts: {parts:?}");
         };
         let (shared, own) = (*shared, *own);
         let filter = ReflectionFilter::default();
@@ -503,7 +503,9 @@ mod tests {
             page_query(own, &filter, &later_page(), crate::db::Dialect::Sqlite),
         );
         assert!(
-            own_plan[0].contains("INDEX reflections_by_author (author_id=? AND created_at<?)"),
+            own_plan[0].contains(
+                "INDEX reflections_by_author_visibility (author_id=? AND visibility=? AND created_at<?)"
+            ),
             "{own_plan:?}"
         );
     }

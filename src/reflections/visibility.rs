@@ -17,7 +17,6 @@
 //!   of the table for each page.
 
 use crate::db::Backend;
-use diesel::dsl::not;
 use diesel::expression::BoxableExpression;
 use diesel::prelude::*;
 use diesel::sql_types::Bool;
@@ -52,54 +51,55 @@ pub fn counted_in_insights() -> &'static [Visibility] {
 pub enum Part {
     /// Anyone's reflections with this visibility.
     Shared(Visibility),
-    /// The viewer's own reflections with a visibility *not* in the shared list, so that the
-    /// parts never overlap.
+    /// The viewer's own reflections with this visibility, one *not* in the shared list, so
+    /// that the parts never overlap.
     Own {
         author: MemberId,
-        except: &'static [Visibility],
+        visibility: Visibility,
     },
 }
 
 impl Part {
-    /// The slice as a condition on `reflections`; each has an equality on the first column of
-    /// an index that continues with `(created_at, id)`.
+    /// The slice as a condition on `reflections`: equalities on the leading columns of an
+    /// index that continues with `(created_at, id)`, so each slice is one seek, newest first.
     pub fn condition(self) -> ReflectionCondition {
         match self {
             Part::Shared(visibility) => Box::new(reflections::visibility.eq(visibility)),
-            Part::Own { author, except } => Box::new(
+            Part::Own { author, visibility } => Box::new(
                 reflections::author_id
                     .eq(author)
-                    .and(not(reflections::visibility.eq_any(except.iter().copied()))),
+                    .and(reflections::visibility.eq(visibility)),
             ),
         }
     }
 }
 
-/// The viewer's own reflections that no shared part holds.
-fn own_part(viewer: &AuthMember) -> Part {
-    Part::Own {
-        author: viewer.id,
-        except: shared_with(viewer),
-    }
-}
-
 /// Everything `viewer` may read, as disjoint slices: one per shared visibility (a single value
-/// each, because `visibility IN (a, b)` makes SQLite sort), and their own reflections.
+/// each, because `visibility IN (a, b)` makes SQLite sort), and one per visibility of their own
+/// reflections that no shared slice holds.
 pub fn parts(viewer: &AuthMember) -> Vec<Part> {
-    shared_with(viewer)
+    let shared = shared_with(viewer);
+    let own = Visibility::ALL
+        .iter()
+        .filter(|visibility| !shared.contains(visibility))
+        .map(|visibility| Part::Own {
+            author: viewer.id,
+            visibility: *visibility,
+        });
+    shared
         .iter()
         .map(|visibility| Part::Shared(*visibility))
-        .chain([own_part(viewer)])
+        .chain(own)
         .collect()
 }
 
 /// Everything `viewer` may read, as one condition on `reflections`: the `OR` of [`parts`].
 pub fn visible_to(viewer: &AuthMember) -> ReflectionCondition {
-    shared_with(viewer)
-        .iter()
-        .fold(own_part(viewer).condition(), |visible, visibility| {
-            Box::new(visible.or(Part::Shared(*visibility).condition()))
-        })
+    let mut parts = parts(viewer).into_iter().map(Part::condition);
+    let first = parts
+        .next()
+        .unwrap_or_else(|| Box::new(diesel::dsl::sql::<Bool>("FALSE")));
+    parts.fold(first, |visible, part| Box::new(visible.or(part)))
 }
 
 #[cfg(test)]
@@ -138,16 +138,16 @@ mod tests {
         for role in Role::ALL {
             let me = viewer(*role);
             let parts = parts(&me);
-            let Some(Part::Own { author, except }) = parts.last().copied() else {
-                panic!("the last part is the viewer's own");
-            };
-            assert_eq!(author, me.id);
             for visibility in Visibility::ALL {
                 let shared = parts.contains(&Part::Shared(*visibility));
-                let own = !except.contains(visibility);
+                let own = parts.contains(&Part::Own {
+                    author: me.id,
+                    visibility: *visibility,
+                });
                 assert!(shared != own, "{role} {visibility}");
-                assert_eq!(shared, except.contains(visibility));
+                assert_eq!(shared, shared_with(&me).contains(visibility));
             }
+            assert_eq!(parts.len(), Visibility::ALL.len(), "{role}: {parts:?}");
         }
     }
 }
