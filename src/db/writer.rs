@@ -207,11 +207,11 @@ mod tests {
     }
 
     fn stored(url: &DatabaseUrl) -> Vec<i64> {
-        let pool = super::super::connect(url, 1).unwrap();
-        let mut conn = pool.get().unwrap();
+        let pool = super::super::connect(url, 1).expect("pool");
+        let mut conn = pool.get().expect("connection");
         let rows: Vec<Row> = diesel::sql_query("SELECT x FROM t ORDER BY x")
             .load(&mut *conn)
-            .unwrap();
+            .expect("rows");
         rows.into_iter().map(|r| r.x).collect()
     }
 
@@ -219,14 +219,14 @@ mod tests {
     /// on a constraint) is undone alone and answered with its own error.
     #[actix_web::test]
     async fn a_failed_write_undoes_only_itself() {
-        let dir = tempfile::tempdir().unwrap();
+        let dir = tempfile::tempdir().expect("temp dir");
         let url = DatabaseUrl::Sqlite(dir.path().join("w.db"));
-        let pool = super::super::connect(&url, 1).unwrap();
+        let pool = super::super::connect(&url, 1).expect("pool");
         pool.get()
-            .unwrap()
+            .expect("connection")
             .batch_execute("CREATE TABLE t (x INTEGER NOT NULL UNIQUE)")
-            .unwrap();
-        let writer = Writer::start(&url).unwrap();
+            .expect("table");
+        let writer = Writer::start(&url).expect("writer");
 
         let writes: Vec<_> = (0..200i64)
             .map(|i| {
@@ -249,7 +249,7 @@ mod tests {
             .collect();
         let mut results = Vec::new();
         for write in writes {
-            results.push(write.await.unwrap());
+            results.push(write.await.expect("task"));
         }
 
         for (i, result) in &results {
@@ -269,15 +269,15 @@ mod tests {
     /// fails in the tests instead of racing it in production.
     #[test]
     fn readers_cannot_write() {
-        let dir = tempfile::tempdir().unwrap();
+        let dir = tempfile::tempdir().expect("temp dir");
         let url = DatabaseUrl::Sqlite(dir.path().join("r.db"));
-        let pool = super::super::connect(&url, 1).unwrap();
+        let pool = super::super::connect(&url, 1).expect("pool");
         pool.get()
-            .unwrap()
+            .expect("connection")
             .batch_execute("CREATE TABLE t (x INTEGER NOT NULL UNIQUE)")
-            .unwrap();
-        let readers = super::super::readers(&url, 1).unwrap();
-        let mut conn = readers.get().unwrap();
+            .expect("table");
+        let readers = super::super::readers(&url, 1).expect("readers");
+        let mut conn = readers.get().expect("reader");
         assert!(insert(&mut conn, 1).is_err());
         assert!(stored(&url).is_empty());
     }
