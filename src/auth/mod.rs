@@ -17,7 +17,7 @@ use actix_web::{web, FromRequest, HttpRequest};
 
 use crate::error::ApiError;
 use crate::members::types::{MemberId, Role};
-use crate::{db, members, AppState};
+use crate::{db, AppState};
 
 /// The caller of a protected endpoint, as the database knows them *now*: a role change or a
 /// deactivation applies on the member's next request, not when their token expires.
@@ -61,16 +61,11 @@ impl FromRequest for AuthMember {
                 .keys
                 .verify(&token)
                 .ok_or_else(|| ApiError::Unauthorized("The access token is not valid.".into()))?;
-            let member = db::run(&state.pool, move |conn| {
-                members::queries::find(conn, claims.sub)
-            })
-            .await?;
-            match member {
-                Some(m) if m.active => Ok(AuthMember {
-                    id: m.id,
-                    role: m.role,
-                }),
-                _ => Err(ApiError::Unauthorized("This account cannot sign in.".into()).into()),
+            let id = claims.sub;
+            let role = db::run(&state.pool, move |conn| queries::active_role(conn, id)).await?;
+            match role {
+                Some(role) => Ok(AuthMember { id, role }),
+                None => Err(ApiError::Unauthorized("This account cannot sign in.".into()).into()),
             }
         })
     }

@@ -6,8 +6,8 @@ use diesel::prelude::*;
 use super::secret;
 use crate::db::{now, DbConn};
 use crate::error::ApiError;
-use crate::members::types::MemberId;
-use crate::schema::{login_failures, logins, refresh_tokens};
+use crate::members::types::{MemberId, Role};
+use crate::schema::{login_failures, logins, members, refresh_tokens};
 
 /// How long a refresh token may wait before it is used.
 pub const REFRESH_TOKEN_DAYS: i64 = 30;
@@ -195,6 +195,18 @@ pub fn record_failure(conn: &mut DbConn, email: &str, window: i64) -> Result<(),
 pub fn clear_failures(conn: &mut DbConn, email: &str) -> Result<(), ApiError> {
     diesel::delete(login_failures::table.filter(login_failures::email.eq(email))).execute(conn)?;
     Ok(())
+}
+
+/// The role of `member` if they may use the service now (active, not erased); read on every
+/// authenticated request, so it reads the one column it needs.
+pub fn active_role(conn: &mut DbConn, member: MemberId) -> Result<Option<Role>, ApiError> {
+    Ok(members::table
+        .find(member)
+        .filter(members::active.eq(true))
+        .filter(members::erased_at.is_null())
+        .select(members::role)
+        .first(conn)
+        .optional()?)
 }
 
 #[cfg(test)]
