@@ -11,7 +11,9 @@ prints the markdown table.
 Environment (all optional): BENCH_SECONDS (measured seconds per scenario, 20), BENCH_WARMUP
 (10), BENCH_MEMBERS (1000), BENCH_SESSIONS (200), BENCH_REFLECTIONS (20000), BENCH_BIG
 (1000000; 0 skips the scale comparison), BENCH_SERVERS ("ours,pocketbase"), BENCH_SCENARIOS
-(comma list, default all that the server offers), BENCH_KEEP (keep the temp dir).
+(comma list, default all that the server offers), BENCH_KEEP (keep the temp dir), BENCH_BIN
+(our binary; default target/release/leergemeenschap), BENCH_BIN_COMMIT (the commit it was built
+from, for the report when it is not this checkout's HEAD).
 """
 
 from __future__ import annotations
@@ -39,7 +41,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 LUA = ROOT / "bench" / "wrk" / "replay.lua"
-OUR_BIN = ROOT / "target" / "release" / "leergemeenschap"
+# BENCH_BIN: a copied binary (e.g. one built elsewhere while the cores here are busy) instead of
+# this checkout's release build.
+OUR_BIN = Path(os.environ.get("BENCH_BIN") or ROOT / "target" / "release" / "leergemeenschap").resolve()
 PB_BIN = ROOT / ".tools" / "venv" / "bin" / "pocketbase"
 RESULTS = ROOT / "bench" / "results"
 
@@ -953,7 +957,12 @@ def versions() -> dict:
         "machine": f"{os.cpu_count()} cores, {cpu}, {round(os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30)} GiB, "
                    f"Linux {platform.release()}",
         "ours": first_line([str(OUR_BIN), "--version"]),
-        "ours_commit": first_line(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"]),
+        "ours_bin": str(OUR_BIN),
+        # A copied binary need not be this checkout's HEAD: then its commit is what the caller says.
+        "ours_commit": os.environ.get("BENCH_BIN_COMMIT") or (
+            first_line(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"]) if not os.environ.get("BENCH_BIN")
+            else "unknown (BENCH_BIN without BENCH_BIN_COMMIT)"),
+        "harness_commit": first_line(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"]),
         "pocketbase": first_line([str(PB_BIN), "--version"]),
         "wrk": first_line(["wrk", "--version"]),
         "members": N_MEMBERS, "sessions": N_SESSIONS, "reflections": N_REFLECTIONS, "big": N_BIG,
