@@ -7,8 +7,8 @@ local PostgreSQL when it is down). Standard library only. For each server: start
 the data set through its HTTP API, run every scenario with wrk (warm-up, then a measured run),
 sample the server's memory and CPU, stop it. Then the scale comparison (R2/R3 on 10,000 versus
 1,000,000 reflections) on copies of our SQLite database. Writes bench/results/latest.json and
-latest.md (postgres.json and postgres.md when only PostgreSQL servers ran) and prints the
-markdown tables.
+latest.md (postgres.json and postgres.md for a run of PostgreSQL servers without PocketBase)
+and prints the markdown tables.
 
 Servers: `ours` (SQLite), `pocketbase`, `ours-pg` (one instance of ours on PostgreSQL) and
 `ours-pg2` (two instances on one PostgreSQL database; each gets half the connections from a wrk
@@ -1430,8 +1430,9 @@ def main() -> int:
     res["summary"] = summarize(res)
     res["meta"]["total_seconds"] = round(time.time() - started)
     RESULTS.mkdir(parents=True, exist_ok=True)
-    # A PostgreSQL-only run has its own files, so it does not replace the last full run's.
-    stem = "postgres" if all(s in PG_SERVERS for s in SERVERS) else "latest"
+    # A PostgreSQL run (PostgreSQL servers, perhaps with ours on SQLite as the reference, but
+    # without PocketBase) has its own files, so it does not replace the last full run's.
+    stem = "postgres" if pg_wanted and "pocketbase" not in SERVERS else "latest"
     (RESULTS / f"{stem}.json").write_text(json.dumps(res, indent=2, ensure_ascii=False) + "\n")
     table = markdown(res)
     (RESULTS / f"{stem}.md").write_text(table)
