@@ -1,17 +1,28 @@
 #!/usr/bin/env python3
 """Benchmark leergemeenschap against PocketBase on the same data and scenarios.
 
-Called by scripts/bench (which builds the binary and installs wrk and PocketBase). Standard
-library only. For each server: start it on 127.0.0.1 with a fresh temp data dir, load the data
-set through its HTTP API, run every scenario with wrk (warm-up, then a measured run), sample the
-server's memory and CPU, stop it. Then the scale comparison (R2/R3 on 10,000 versus 1,000,000
-reflections) on copies of our database. Writes bench/results/latest.json and latest.md and
-prints the markdown table.
+Called by scripts/bench (which builds the binary, installs wrk and PocketBase and starts the
+local PostgreSQL when it is down). Standard library only. For each server: start it on
+127.0.0.1 with a fresh temp data dir (on PostgreSQL: a fresh database, dropped afterwards), load
+the data set through its HTTP API, run every scenario with wrk (warm-up, then a measured run),
+sample the server's memory and CPU, stop it. Then the scale comparison (R2/R3 on 10,000 versus
+1,000,000 reflections) on copies of our SQLite database. Writes bench/results/latest.json and
+latest.md (postgres.json and postgres.md for a run of PostgreSQL servers without PocketBase)
+and prints the markdown tables.
+
+Servers: `ours` (SQLite), `pocketbase`, `ours-pg` (one instance of ours on PostgreSQL) and
+`ours-pg2` (two instances on one PostgreSQL database; each gets half the connections from a wrk
+of its own, run at the same time).
 
 Environment (all optional): BENCH_SECONDS (measured seconds per scenario, 20), BENCH_WARMUP
 (10), BENCH_MEMBERS (1000), BENCH_SESSIONS (200), BENCH_REFLECTIONS (20000), BENCH_BIG
-(1000000; 0 skips the scale comparison), BENCH_SERVERS ("ours,pocketbase"), BENCH_SCENARIOS
-(comma list, default all that the server offers), BENCH_KEEP (keep the temp dir).
+(1000000; 0 skips the scale comparison), BENCH_SERVERS ("ours,pocketbase,ours-pg,ours-pg2"),
+BENCH_SCENARIOS (comma list, default all that the server offers; on PostgreSQL BENCH_PG_SCENARIOS,
+"R1,R2,W1,W2"), BENCH_PG_URL (a database on the PostgreSQL server to create and drop ours from;
+postgres://postgres@127.0.0.1:5432/test), BENCH_PG_SSLMODE (disable), BENCH_KEEP (keep the temp
+dir, and the PostgreSQL databases), BENCH_BIN (our binary; default target/release/leergemeenschap),
+BENCH_BIN_COMMIT (the commit it was built from, for the report when it is not this checkout's
+HEAD).
 """
 
 from __future__ import annotations
@@ -26,6 +37,7 @@ import random
 import re
 import resource
 import shutil
+import signal
 import socket
 import sqlite3
 import subprocess
@@ -33,13 +45,16 @@ import sys
 import tempfile
 import threading
 import time
+import traceback
 import urllib.parse
 import uuid
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 LUA = ROOT / "bench" / "wrk" / "replay.lua"
-OUR_BIN = ROOT / "target" / "release" / "leergemeenschap"
+# BENCH_BIN: a copied binary (e.g. one built elsewhere while the cores here are busy) instead of
+# this checkout's release build.
+OUR_BIN = Path(os.environ.get("BENCH_BIN") or ROOT / "target" / "release" / "leergemeenschap").resolve()
 PB_BIN = ROOT / ".tools" / "venv" / "bin" / "pocketbase"
 RESULTS = ROOT / "bench" / "results"
 
@@ -49,8 +64,17 @@ N_MEMBERS = int(os.environ.get("BENCH_MEMBERS", "1000"))
 N_SESSIONS = int(os.environ.get("BENCH_SESSIONS", "200"))
 N_REFLECTIONS = int(os.environ.get("BENCH_REFLECTIONS", "20000"))
 N_BIG = int(os.environ.get("BENCH_BIG", "1000000"))
-SERVERS = os.environ.get("BENCH_SERVERS", "ours,pocketbase").split(",")
+SERVERS = [s for s in os.environ.get("BENCH_SERVERS", "ours,pocketbase,ours-pg,ours-pg2").split(",") if s]
 ONLY = [s for s in os.environ.get("BENCH_SCENARIOS", "").split(",") if s]
+# PostgreSQL runs measure what changes with the backend and a second instance (issue 8): the
+# reads and writes that touch the database most, not logins (Argon2, the same on any backend).
+# Four scenarios keep both PostgreSQL servers within ~12 minutes, loading included.
+PG_ONLY = [s for s in os.environ.get("BENCH_PG_SCENARIOS", "R1,R2,W1,W2").split(",") if s]
+# Any existing database on the server: CREATE/DROP DATABASE run from there (trust auth locally).
+PG_ADMIN_URL = os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432/test")
+# The local cluster has ssl = on, so libpq's default (prefer) would encrypt every query on
+# loopback; the compose deployment's postgres image has no TLS. BENCH_PG_SSLMODE=prefer measures it.
+PG_SSLMODE = os.environ.get("BENCH_PG_SSLMODE", "disable")
 PASSWORD = "benchmark password 2026"
 ADMIN_EMAIL = "admin@bench.example"
 JWT_SECRET = "benchmark-secret-benchmark-secret-benchmark-secret"
@@ -330,6 +354,85 @@ class ProcWatch:
         }
 
 
+class PgWatch:
+    """CPU time of the PostgreSQL server's processes that work for one database, over a scenario.
+
+    PostgreSQL runs on the same two cores, so what it spends is part of a request's cost. Counted:
+    the backends of our database (their process titles name it), backends that serve them
+    (parallel workers) and the shared processes (postmaster, WAL writer, checkpointer, background
+    writer: our writes drive them). Not counted: backends of other databases, e.g. someone's test
+    run, which stay in others' CPU. Sampled every 250 ms, so a process that exits during the
+    scenario still counts up to its last sample. Needs the server on this machine (its processes
+    in /proc, owned by the user `postgres`); otherwise the figure is left out.
+    """
+
+    BACKEND = re.compile(r"\s(\S+)\s(\S+)\s(\S+\(\d+\)|\[local\])(\s|$)")
+
+    def __init__(self, db: str) -> None:
+        self.db = db
+        try:
+            import pwd
+            self.uid = pwd.getpwnam("postgres").pw_uid
+        except (ImportError, KeyError):
+            self.uid = None
+
+    def _sample(self) -> dict:
+        """(pid, start time) → utime + stime of every process counted for our database."""
+        procs = {}
+        for pid in os.listdir("/proc"):
+            if not pid.isdigit():
+                continue
+            try:
+                if os.stat(f"/proc/{pid}").st_uid != self.uid:
+                    continue
+                title = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace").strip()
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue  # exited meanwhile
+            procs[int(pid)] = (title, (int(pid), fields[19]), int(fields[11]) + int(fields[12]))
+        ours = {}
+        for pid, (title, key, ticks) in procs.items():
+            words = title.split()
+            if self.db in words:
+                ours[key] = ticks
+            elif (m := re.search(r"parallel worker for PID (\d+)", title)):
+                leader = procs.get(int(m.group(1)))
+                if leader and self.db in leader[0].split():
+                    ours[key] = ticks
+            elif self.BACKEND.search(title) or "autovacuum worker" in title:
+                continue  # another database's backend
+            else:
+                ours[key] = ticks  # postmaster and shared background processes
+        return ours
+
+    def begin(self) -> None:
+        self.active = self.uid is not None
+        if not self.active:
+            return
+        self.base = self._sample()
+        self.last = dict(self.base)
+        self.t0 = time.time()
+        self.running = True
+        self.thread = threading.Thread(target=self._loop, daemon=True)
+        self.thread.start()
+
+    def _loop(self) -> None:
+        while self.running:
+            time.sleep(0.25)
+            self.last.update(self._sample())
+
+    def finish(self) -> float | None:
+        """Percent of one core, or None when the server's processes cannot be seen."""
+        if not self.active:
+            return None
+        self.running = False
+        self.thread.join()
+        self.last.update(self._sample())
+        # Processes started during the scenario count from zero.
+        ticks = sum(t - self.base.get(k, 0) for k, t in self.last.items())
+        return round(100 * ticks / os.sysconf("SC_CLK_TCK") / (time.time() - self.t0), 1)
+
+
 # --------------------------------------------------------------------------------------------
 # wrk
 # --------------------------------------------------------------------------------------------
@@ -373,6 +476,60 @@ def wrk(port: int, requests: Path, tokens: Path, conns: int, seconds: int) -> di
     }
 
 
+def wrk_split(ports: list[int], requests: list[Path], tokens: Path, conns: int, seconds: int) -> dict:
+    """wrk against every instance at once, each with its share of the connections, combined.
+
+    wrk connects to one address, so two instances get two wrk processes, run concurrently.
+    Requests and errors add up; latency percentiles cannot be merged from percentiles, so p50 and
+    p99 are the larger of the runs' (conservative). One instance: exactly one wrk, as before.
+    """
+    if len(ports) == 1:
+        return wrk(ports[0], requests[0], tokens, conns, seconds)
+    share = conns // len(ports)
+    # The runs overlap, so each one's own rusage delta would also catch the other's exit: the
+    # load generator's CPU is measured around both together instead.
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    with cf.ThreadPoolExecutor(len(ports)) as pool:
+        parts = list(pool.map(lambda i: wrk(ports[i], requests[i], tokens, share, seconds), range(len(ports))))
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
+    secs = max(p["seconds"] for p in parts)
+    statuses: dict = {}
+    for p in parts:
+        for code, count in p["statuses"].items():
+            statuses[code] = statuses.get(code, 0) + count
+    return {
+        "requests": sum(p["requests"] for p in parts),
+        "rps": round(sum(p["rps"] for p in parts), 1),
+        **{k: max(p[k] for p in parts) for k in ("p50_ms", "p90_ms", "p99_ms", "max_ms")},
+        "latency": "max of the instances' wrk runs (conservative: percentiles of two runs cannot be merged)",
+        "errors": sum(p["errors"] for p in parts),
+        "statuses": statuses,
+        "wrapped": any(p["wrapped"] for p in parts),
+        "seconds": secs,
+        "loadgen_cpu_pct": round(100 * cpu / secs, 1),
+        "connections_per_instance": share,
+        "parts": [{k: v for k, v in p.items() if k != "loadgen_cpu_pct"} for p in parts],
+    }
+
+
+def combine_watches(mems: list[dict]) -> dict:
+    """One instance's memory and CPU as measured; several: peak per instance (the largest) and in
+    total, CPU of all of them together."""
+    if len(mems) == 1:
+        return mems[0]
+    return {
+        "peak_rss_mib": max(m["peak_rss_mib"] for m in mems),
+        "peak_rss_total_mib": round(sum(m["peak_rss_mib"] for m in mems), 1),
+        "peak_source": mems[0]["peak_source"],
+        "rss_end_mib": round(sum(m["rss_end_mib"] for m in mems), 1),
+        "server_cpu_pct": round(sum(m["server_cpu_pct"] for m in mems), 1),
+        # The same window for every watch; the first one's is taken.
+        "machine_busy_pct": mems[0]["machine_busy_pct"],
+        "instances": mems,
+    }
+
+
 class Scenario:
     """One load pattern: its requests (warm-up and measured may differ) and its connections."""
 
@@ -408,29 +565,53 @@ def wait_quiet() -> float:
 
 def run_scenario(srv, sc: Scenario, work: Path) -> dict:
     quiet_wait = wait_quiet()
-    req = work / f"{srv.name}-{sc.name}.req"
-    warm = work / f"{srv.name}-{sc.name}.warm.req"
-    write_requests(req, sc.lines)
-    write_requests(warm, sc.warm_lines)
-    watch = ProcWatch(srv.proc.pid)
-    watch.start()
+    n = len(srv.ports)
+    reqs, warms = [], []
+    for i in range(n):
+        tag = f".{i + 1}" if n > 1 else ""
+        reqs.append(work / f"{srv.name}-{sc.name}{tag}.req")
+        warms.append(work / f"{srv.name}-{sc.name}{tag}.warm.req")
+        # Instance i takes lines i, i + n, …: together they send each request once, as one wrk
+        # would (W2 relies on it: every (member, session) pair is registered once).
+        write_requests(reqs[-1], sc.lines[i::n])
+        write_requests(warms[-1], sc.warm_lines[i::n])
+    watches = [ProcWatch(proc.pid) for proc in srv.procs]
+    for watch in watches:
+        watch.start()
+    pg = PgWatch(srv.pg_db) if getattr(srv, "pg_db", None) else None
     if WARMUP > 0:
-        wrk(srv.port, warm, srv.tokens_file, sc.conns, WARMUP)
-    watch.begin_cpu()
-    result = wrk(srv.port, req, srv.tokens_file, sc.conns, SECONDS)
-    result.update(watch.finish())
+        wrk_split(srv.ports, warms, srv.tokens_file, sc.conns, WARMUP)
+    for watch in watches:
+        watch.begin_cpu()
+    if pg:
+        pg.begin()
+    result = wrk_split(srv.ports, reqs, srv.tokens_file, sc.conns, SECONDS)
+    result.update(combine_watches([watch.finish() for watch in watches]))
+    pg_cpu = pg.finish() if pg else None
     # Whatever else ran on the machine meanwhile (other people's builds): percent of one core.
+    # PostgreSQL's own share, where it is measured, is not "others".
     result["others_cpu_pct"] = round(max(0.0, result["machine_busy_pct"] * (os.cpu_count() or 1)
-                                          - result["server_cpu_pct"] - result["loadgen_cpu_pct"]), 1)
+                                          - result["server_cpu_pct"] - result["loadgen_cpu_pct"] - (pg_cpu or 0)), 1)
     result["connections"] = sc.conns
     result["waited_for_quiet_s"] = quiet_wait
     # Requests per second of server CPU: the efficiency figure that noise on the machine
     # distorts least (throughput alone drops when something else takes a core).
     result["req_per_cpu_s"] = round(result["rps"] / max(result["server_cpu_pct"] / 100, 0.01))
+    if pg:
+        result["pg_cpu_pct"] = pg_cpu
+        if pg_cpu is not None:
+            # What a request costs on this machine with the database server counted in.
+            result["req_per_cpu_s_with_pg"] = round(result["rps"] / max((result["server_cpu_pct"] + pg_cpu) / 100, 0.01))
     result["load_avg_1m"] = round(os.getloadavg()[0], 2)
+    extra = ""
+    if n > 1:
+        extra = (f" ({n} instances, {result['connections_per_instance']} connections each; p50/p99 are the max of the "
+                 f"{n} wrk runs; peak per instance, {result['peak_rss_total_mib']} MiB in total)")
+    if pg:
+        extra += f", PostgreSQL cpu {pg_cpu}%"
     log(f"{srv.name} {sc.name}: {result['rps']} req/s, p50 {result['p50_ms']} ms, p99 {result['p99_ms']} ms, "
         f"errors {result['errors']} {result['statuses']}, peak {result['peak_rss_mib']} MiB, cpu server "
-        f"{result['server_cpu_pct']}% wrk {result['loadgen_cpu_pct']}% others {result['others_cpu_pct']}%")
+        f"{result['server_cpu_pct']}% wrk {result['loadgen_cpu_pct']}% others {result['others_cpu_pct']}%{extra}")
     return result
 
 
@@ -463,13 +644,17 @@ def run_storm(srv, read: Scenario, login: Scenario, work: Path) -> dict:
 
 class Ours:
     name = "ours"
+    # Loading takes a copy at 10,000 reflections for the scale comparison (`backup`: SQLite only).
+    snapshot = True
 
     def __init__(self, data: Dataset, work: Path) -> None:
         self.data, self.work = data, work
-        self.db = work / "ours" / "lg.db"
-        self.db.parent.mkdir(parents=True)
+        self.dir = work / self.name
+        self.dir.mkdir(parents=True)
+        self.db = self.dir / "lg.db"
+        self.procs, self.ports, self.logs = [], [], []
         self.env = dict(os.environ,
-                        LG_DATABASE_URL=str(self.db),
+                        LG_DATABASE_URL=self.database_url(),
                         LG_JWT_SECRET=JWT_SECRET,
                         # Tokens are issued once at load time and must outlive the whole run.
                         LG_ACCESS_TOKEN_TTL="86400",
@@ -477,19 +662,36 @@ class Ours:
                         LG_LOCKOUT_THRESHOLD="1000000000",
                         LG_LOG=os.environ.get("BENCH_LG_LOG", "info"))
 
+    def database_url(self) -> str:
+        return str(self.db)
+
     def start(self, db: Path | None = None) -> None:
-        self.port = free_port()
-        env = dict(self.env, LG_BIND=f"127.0.0.1:{self.port}")
+        env = dict(self.env)
         if db:
             env["LG_DATABASE_URL"] = str(db)
-        self.logf = (self.work / "ours" / "server.log").open("a")
-        self.proc = subprocess.Popen([str(OUR_BIN), "serve"], env=env, stdout=self.logf, stderr=subprocess.STDOUT)
-        wait_ready(self.port, "/ready", self.proc)
+        self.procs, self.ports = [], []
+        self.spawn(env, "server.log")
         self.http = Http(self.port)
 
+    def spawn(self, env: dict, log_name: str) -> None:
+        """Starts one more instance and waits until it is ready; the first is self.proc/self.port."""
+        port = free_port()
+        logf = (self.dir / log_name).open("a")
+        self.logs.append(logf)
+        # cwd: on PostgreSQL the binary's data folder is ./data; keep it in the temp dir.
+        proc = subprocess.Popen([str(OUR_BIN), "serve"], env=dict(env, LG_BIND=f"127.0.0.1:{port}"), cwd=self.dir,
+                                stdout=logf, stderr=subprocess.STDOUT)
+        self.procs.append(proc)
+        self.ports.append(port)
+        self.proc, self.port = self.procs[0], self.ports[0]
+        wait_ready(port, "/ready", proc)
+
     def stop(self) -> None:
-        stop(self.proc)
-        self.logf.close()
+        for proc in self.procs:
+            stop(proc)
+        for logf in self.logs:
+            logf.close()
+        self.logs = []
 
     def available(self) -> set[str]:
         spec = self.http.call("GET", "/api/v1/openapi.json")
@@ -506,7 +708,7 @@ class Ours:
     def load(self, have: set[str]) -> None:
         d, h = self.data, self.http
         subprocess.run([str(OUR_BIN), "create-admin", "--email", ADMIN_EMAIL, "--display-name", d.members[0]["display_name"]],
-                       env=dict(self.env, LG_ADMIN_PASSWORD=PASSWORD), check=True, capture_output=True)
+                       env=dict(self.env, LG_ADMIN_PASSWORD=PASSWORD), cwd=self.dir, check=True, capture_output=True)
         admin = "Bearer " + h.call("POST", "/api/v1/auth/login", {"email": ADMIN_EMAIL, "password": PASSWORD})["access_token"]
         self.ids = [None] * len(d.members)
         self.tokens = [admin] + [None] * (len(d.members) - 1)
@@ -523,7 +725,7 @@ class Ours:
 
         t = time.time()
         parallel(join, range(1, len(d.members)))
-        log(f"ours: {len(d.members)} members in {time.time() - t:.0f} s")
+        log(f"{self.name}: {len(d.members)} members in {time.time() - t:.0f} s")
         self.write_tokens()
 
         self.session_ids = []
@@ -539,11 +741,12 @@ class Ours:
             t = time.time()
             half = len(d.reflections) // 2
             parallel(self.post_reflection, d.reflections[:half])
-            # The scale comparison starts from this consistent copy with 10,000 reflections.
-            self.small_db = self.work / "ours" / "small.db"
-            subprocess.run([str(OUR_BIN), "backup", "--to", str(self.small_db)], env=self.env, check=True, capture_output=True)
+            if self.snapshot:
+                # The scale comparison starts from this consistent copy with 10,000 reflections.
+                self.small_db = self.dir / "small.db"
+                subprocess.run([str(OUR_BIN), "backup", "--to", str(self.small_db)], env=self.env, check=True, capture_output=True)
             parallel(self.post_reflection, d.reflections[half:])
-            log(f"ours: {len(d.reflections)} reflections in {time.time() - t:.0f} s")
+            log(f"{self.name}: {len(d.reflections)} reflections in {time.time() - t:.0f} s")
 
     def reflection_body(self, r: dict) -> dict:
         return {
@@ -556,7 +759,7 @@ class Ours:
         self.http.call("POST", "/api/v1/reflections", self.reflection_body(r), auth=self.tokens[r["author"]])
 
     def write_tokens(self) -> None:
-        self.tokens_file = self.work / "ours" / "tokens.txt"
+        self.tokens_file = self.dir / "tokens.txt"
         self.tokens_file.write_text("\n".join(self.tokens) + "\n")
 
     # Requests per scenario -----------------------------------------------------------------
@@ -581,6 +784,87 @@ class Ours:
 
     def l1(self, members):
         return [("POST", "/api/v1/auth/login", None, {"email": self.data.members[m]["email"], "password": PASSWORD}) for m in members]
+
+
+# --------------------------------------------------------------------------------------------
+# Our service on PostgreSQL: one instance, and two on the same database
+# --------------------------------------------------------------------------------------------
+
+def psql(sql: str, url: str = PG_ADMIN_URL) -> str:
+    out = subprocess.run(["psql", url, "-v", "ON_ERROR_STOP=1", "-qAtc", sql], capture_output=True, text=True, timeout=300)
+    if out.returncode:
+        raise RuntimeError(f"psql {sql!r}: {out.stderr.strip()}")
+    return out.stdout.strip()
+
+
+def pg_url(db: str) -> str:
+    """BENCH_PG_URL with another database name (and the sslmode for the servers)."""
+    u = urllib.parse.urlsplit(PG_ADMIN_URL)
+    query = urllib.parse.parse_qsl(u.query)
+    if PG_SSLMODE and not any(k == "sslmode" for k, _ in query):
+        query.append(("sslmode", PG_SSLMODE))
+    return urllib.parse.urlunsplit((u.scheme, u.netloc, "/" + db, urllib.parse.urlencode(query), ""))
+
+
+class OursPg(Ours):
+    """Ours on a fresh PostgreSQL database, created for the run and dropped afterwards (also on
+    failure); `instances` processes of the binary on it, with the same secret. Data is loaded as
+    on SQLite, through the first instance's API."""
+
+    name = "ours-pg"
+    instances = 1
+    snapshot = False
+
+    def __init__(self, data: Dataset, work: Path) -> None:
+        # A name of its own: the server is shared (test runs make lg_test_* databases there).
+        self.pg_db = f"lg_bench_{uuid.uuid4().hex[:12]}"
+        self.created = False
+        super().__init__(data, work)
+
+    def database_url(self) -> str:
+        return pg_url(self.pg_db)
+
+    def start(self, db: Path | None = None) -> None:
+        psql(f"CREATE DATABASE {self.pg_db}")
+        self.created = True
+        log(f"{self.name}: database {self.pg_db}")
+        self.procs, self.ports = [], []
+        # One after the other: the first applies the migrations, the second finds none to apply.
+        for i in range(self.instances):
+            self.spawn(self.env, f"server{i + 1}.log" if self.instances > 1 else "server.log")
+        self.http = Http(self.port)
+
+    def stop(self) -> None:
+        try:
+            super().stop()
+        finally:
+            if self.created and not os.environ.get("BENCH_KEEP"):
+                # FORCE: a server that did not stop must not keep the database alive.
+                psql(f"DROP DATABASE IF EXISTS {self.pg_db} WITH (FORCE)")
+                self.created = False
+            elif self.created:
+                log(f"{self.name}: kept database {self.pg_db} (BENCH_KEEP); drop it with DROP DATABASE")
+
+    def load(self, have: set[str]) -> None:
+        super().load(have)
+        # This cluster runs with autovacuum off (a CI setting). In a default deployment
+        # autovacuum would have vacuumed and analyzed after loading 20,000 rows: the planner has
+        # statistics, and the search index's GIN pending list is merged. Without it every search
+        # scans that unsorted list (measured: 3.1 ms instead of 0.4 ms for a rare word at 6,000
+        # reflections), which would measure this machine's setting, not the service.
+        t = time.time()
+        psql("VACUUM ANALYZE", self.database_url())
+        log(f"{self.name}: VACUUM ANALYZE in {time.time() - t:.1f} s")
+
+
+class OursPg2(OursPg):
+    """Two instances on one PostgreSQL database: scale-out as deployed behind a load balancer."""
+
+    name = "ours-pg2"
+    instances = 2
+
+
+PG_SERVERS = {"ours-pg": OursPg, "ours-pg2": OursPg2}
 
 
 # --------------------------------------------------------------------------------------------
@@ -693,12 +977,16 @@ class PocketBase:
              "--publicDir", str(self.dir / "pb_public"), "--hooksDir", str(self.dir / "pb_hooks"),
              "--migrationsDir", str(self.dir / "pb_migrations")],
             stdout=self.logf, stderr=subprocess.STDOUT)
+        self.procs, self.ports = [self.proc], [self.port]
         wait_ready(self.port, "/api/health", self.proc)
         self.http = Http(self.port)
 
     def stop(self) -> None:
-        stop(self.proc)
-        self.logf.close()
+        # Also after a failed start.
+        if getattr(self, "proc", None):
+            stop(self.proc)
+        if getattr(self, "logf", None):
+            self.logf.close()
 
     def available(self) -> set[str]:
         return {"R1", "R2", "R3", "W1", "W2", "L1", "M1"}
@@ -834,8 +1122,10 @@ ORDER = ["R1", "R2", "R3", "M1", "L1", "W1", "W2", "R1x"]
 
 
 def bench_server(srv, data: Dataset, work: Path) -> dict:
-    srv.start()
+    # On PostgreSQL, without BENCH_SCENARIOS, only the scenarios issue 8 asks for (PG_ONLY).
+    only = ONLY or (PG_ONLY if srv.name in PG_SERVERS else [])
     try:
+        srv.start()
         have = srv.available()
         log(f"{srv.name}: scenarios available: {sorted(have)}")
         t = time.time()
@@ -844,12 +1134,14 @@ def bench_server(srv, data: Dataset, work: Path) -> dict:
         scs = scenarios(srv, data, have)
         out = {"load_seconds": load_s, "scenarios": {}, "what": {k: v.what for k, v in scs.items()}}
         for name in ORDER:
-            if name in scs and (not ONLY or name in ONLY):
+            if name in scs and (not only or name in only):
                 out["scenarios"][name] = run_scenario(srv, scs[name], work)
-                # Storm right after the calm reads it compares with, on the same data.
-                if name == "L1" and "R1" in out["scenarios"]:
+                # Storm right after the calm reads it compares with, on the same data (one
+                # instance only: the storm's point is reads and logins on the same process).
+                if name == "L1" and "R1" in out["scenarios"] and len(srv.procs) == 1:
                     out["storm"] = run_storm(srv, scs["R1"], scs["L1"], work)
-        out["rss_after_load_mib"] = round(ProcWatch(srv.proc.pid)._status("VmRSS") / 1024, 1)
+        # All instances together.
+        out["rss_after_load_mib"] = round(sum(ProcWatch(p.pid)._status("VmRSS") for p in srv.procs) / 1024, 1)
         return out
     finally:
         srv.stop()
@@ -914,7 +1206,7 @@ def insert(con: sqlite3.Connection, rows: list) -> None:
 def bench_scale(ours: Ours, data: Dataset, work: Path) -> dict:
     if not ours.small_db:
         return {}
-    big = work / "ours" / "big.db"
+    big = ours.dir / "big.db"
     shutil.copy(ours.small_db, big)
     log(f"scale: bulk-inserting up to {N_BIG} reflections")
     grow_s = grow(big, N_BIG, data, ours.ids, ours.session_ids)
@@ -940,7 +1232,7 @@ def bench_scale(ours: Ours, data: Dataset, work: Path) -> dict:
 # Report
 # --------------------------------------------------------------------------------------------
 
-def versions() -> dict:
+def versions(pg: bool = False) -> dict:
     def first_line(cmd):
         try:
             return subprocess.run(cmd, capture_output=True, text=True).stdout.strip().splitlines()[0]
@@ -953,13 +1245,29 @@ def versions() -> dict:
         "machine": f"{os.cpu_count()} cores, {cpu}, {round(os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30)} GiB, "
                    f"Linux {platform.release()}",
         "ours": first_line([str(OUR_BIN), "--version"]),
-        "ours_commit": first_line(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"]),
+        "ours_bin": str(OUR_BIN),
+        # A copied binary need not be this checkout's HEAD: then its commit is what the caller says.
+        "ours_commit": os.environ.get("BENCH_BIN_COMMIT") or (
+            first_line(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"]) if not os.environ.get("BENCH_BIN")
+            else "unknown (BENCH_BIN without BENCH_BIN_COMMIT)"),
+        "harness_commit": first_line(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"]),
         "pocketbase": first_line([str(PB_BIN), "--version"]),
         "wrk": first_line(["wrk", "--version"]),
         "members": N_MEMBERS, "sessions": N_SESSIONS, "reflections": N_REFLECTIONS, "big": N_BIG,
         "warmup_s": WARMUP, "measure_s": SECONDS, "read_write_connections": READ_CONNS,
         "login_connections": LOGIN_CONNS, "wrk_threads": WRK_THREADS,
+        **({"postgres": pg_settings()} if pg else {}),
     }
+
+
+def pg_settings() -> dict:
+    """The PostgreSQL server's version and the settings that decide write and read costs."""
+    names = ["server_version", "shared_buffers", "synchronous_commit", "fsync", "autovacuum", "max_connections", "ssl"]
+    try:
+        values = psql("SELECT string_agg(current_setting(n), '|') FROM unnest(ARRAY['" + "','".join(names) + "']) n").split("|")
+    except (RuntimeError, OSError, subprocess.TimeoutExpired) as e:
+        return {"error": str(e)}
+    return {**dict(zip(names, values)), "sslmode": PG_SSLMODE, "url": PG_ADMIN_URL, "scenarios": ONLY or PG_ONLY}
 
 
 def summarize(res: dict) -> dict:
@@ -990,8 +1298,12 @@ def markdown(res: dict) -> str:
     ours = res.get("ours", {}).get("scenarios", {})
     pb = res.get("pocketbase", {}).get("scenarios", {})
     what = {**res.get("pocketbase", {}).get("what", {}), **res.get("ours", {}).get("what", {})}
-    lines = ["| scenario | server | conns | req/s | p50 ms | p99 ms | errors | peak RSS MiB | server CPU % | others' CPU % | req per CPU-s | req/s ratio |",
-             "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    for key in PG_SERVERS:
+        what = {**res.get(key, {}).get("what", {}), **what}
+    lines = []
+    if ours or pb:
+        lines += ["| scenario | server | conns | req/s | p50 ms | p99 ms | errors | peak RSS MiB | server CPU % | others' CPU % | req per CPU-s | req/s ratio |",
+                  "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for name in ORDER:
         for label, side in (("ours", ours), ("PocketBase", pb)):
             if name not in side:
@@ -1019,42 +1331,116 @@ def markdown(res: dict) -> str:
                 if r:
                     lines.append(f"| {name} | {scale[f'{label}_reflections']:,} | {r['rps']:,.0f} | {r['p50_ms']} | {r['p99_ms']} | "
                                  f"{r['errors']} | {r['peak_rss_mib']} | {r['others_cpu_pct']} | {r['req_per_cpu_s']:,} |")
+    lines += pg_table(res, what)
+    for key in ("ours", "pocketbase", "scale", *PG_SERVERS):
+        if "error" in res.get(key, {}):
+            lines += ["", f"{key}: FAILED: {res[key]['error']}"]
     checks = res.get("summary", {}).get("checks", [])
     if checks:
         lines += ["", "| target | value | met |", "|---|---|---|"]
         lines += [f"| {c['target']} | {c['value']} | {'yes' if c['met'] else 'NO'} |" for c in checks]
+    while lines and not lines[0]:
+        lines.pop(0)
     return "\n".join(lines) + "\n"
 
 
+def pg_table(res: dict, what: dict) -> list[str]:
+    """PostgreSQL with one and two instances, with SQLite (one instance) beside it where the same
+    run measured it."""
+    rows = [("SQLite, 1", "ours"), ("PostgreSQL, 1", "ours-pg"), ("PostgreSQL, 2", "ours-pg2")]
+    pg = {k: res.get(k, {}).get("scenarios", {}) for k in PG_SERVERS}
+    if not any(pg.values()):
+        return []
+    lines = ["", "| scenario | backend, instances | conns | req/s | p50 ms | p99 ms | errors | peak RSS MiB (per instance / total) | "
+                 "server CPU % | PostgreSQL CPU % | others' CPU % | req per CPU-s (server / server + PostgreSQL) |",
+             "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    two = False
+    for name in ORDER:
+        if not any(name in side for side in pg.values()):
+            continue
+        for label, key in rows:
+            r = res.get(key, {}).get("scenarios", {}).get(name)
+            if not r:
+                continue
+            n = len(r.get("parts", [])) or 1
+            two |= n > 1
+            conns = "+".join([str(r["connections_per_instance"])] * n) if n > 1 else str(r["connections"])
+            # Non-2xx answers by status, so a W2 conflict reads differently from a 503.
+            bad = {k: v for k, v in r["statuses"].items() if not str(k).startswith("2")}
+            errors = f"{r['errors']} ({', '.join(f'{k}: {v}' for k, v in sorted(bad.items()))})" if bad else str(r["errors"])
+            mem = f"{r['peak_rss_mib']} / {r['peak_rss_total_mib']}" if n > 1 else str(r["peak_rss_mib"])
+            pg_cpu = r.get("pg_cpu_pct")
+            per_cpu = f"{r['req_per_cpu_s']:,}" + (f" / {r['req_per_cpu_s_with_pg']:,}" if "req_per_cpu_s_with_pg" in r else "")
+            lines.append(f"| {name} {what.get(name, '')} | {label} | {conns} | {r['rps']:,.0f} | {r['p50_ms']} | {r['p99_ms']} | "
+                         f"{errors} | {mem} | {r['server_cpu_pct']} | {'' if pg_cpu is None else pg_cpu} | {r['others_cpu_pct']} | {per_cpu} |")
+    if two:
+        lines += ["", "PostgreSQL, 2: two instances on one database, each loaded by a wrk of its own with half the connections, "
+                      "both at once. req/s and errors are the sums; p50 and p99 are the larger of the two runs' (conservative: "
+                      "percentiles of two runs cannot be merged); peak RSS per instance (the larger) / both together; "
+                      "server CPU is both processes together. PostgreSQL CPU: its processes for this database plus its shared "
+                      "ones (WAL writer, checkpointer, …), on the same 2 cores; not in others' CPU."]
+    return lines
+
+
+def section(name: str, fn) -> dict:
+    """One server's part of the run. A failure is logged and recorded in its place, and the other
+    servers' results are kept (a PostgreSQL that is down must not cost the SQLite figures)."""
+    try:
+        return fn()
+    except Exception as e:  # noqa: BLE001 - any failure of one section
+        log(f"{name}: FAILED: {e!r}")
+        traceback.print_exc(file=sys.stderr)
+        return {"error": repr(e)}
+
+
 def main() -> int:
-    needs = [("wrk", shutil.which("wrk")), ("ours", OUR_BIN.exists()), ("pocketbase", PB_BIN.exists())]
-    for tool, path in needs:
-        if not path and (tool == "wrk" or tool in SERVERS):
-            log(f"missing {tool}; run scripts/bench")
+    known = {"ours", "pocketbase", *PG_SERVERS}
+    if unknown := [s for s in SERVERS if s not in known]:
+        log(f"unknown BENCH_SERVERS {unknown}; known: {sorted(known)}")
+        return 2
+    pg_wanted = any(s in PG_SERVERS for s in SERVERS)
+    needs = [("wrk", shutil.which("wrk"), True),
+             ("ours", OUR_BIN.exists(), any(s in SERVERS for s in ("ours", *PG_SERVERS))),
+             ("pocketbase", PB_BIN.exists(), "pocketbase" in SERVERS),
+             ("psql", shutil.which("psql"), pg_wanted)]
+    for tool, path, wanted in needs:
+        if not path and wanted:
+            log(f"missing {tool}; run scripts/bench" + (f" (or set BENCH_BIN: {OUR_BIN} is absent)" if tool == "ours" else ""))
             return 2
+    # A plain kill must still stop the servers and drop the PostgreSQL databases (the finally
+    # blocks), as Ctrl-C does.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     started = time.time()
     work = Path(tempfile.mkdtemp(prefix="lg-bench-"))
     log(f"work dir {work}")
     data = Dataset()
-    res = {"meta": versions()}
+    res = {"meta": versions(pg_wanted)}
     try:
         if "ours" in SERVERS:
             ours = Ours(data, work)
-            res["ours"] = bench_server(ours, data, work)
+            res["ours"] = section("ours", lambda: bench_server(ours, data, work))
         if "pocketbase" in SERVERS:
-            res["pocketbase"] = bench_server(PocketBase(data, work), data, work)
-        if "ours" in SERVERS and N_BIG > 0 and (not ONLY or "R2" in ONLY or "R3" in ONLY):
-            res["scale"] = bench_scale(ours, data, work)
+            res["pocketbase"] = section("pocketbase", lambda: bench_server(PocketBase(data, work), data, work))
+        if ("ours" in SERVERS and "error" not in res["ours"] and N_BIG > 0
+                and (not ONLY or "R2" in ONLY or "R3" in ONLY)):
+            res["scale"] = section("scale", lambda: bench_scale(ours, data, work))
+        for name, cls in PG_SERVERS.items():
+            if name in SERVERS:
+                res[name] = section(name, lambda: bench_server(cls(data, work), data, work))
     finally:
         if not os.environ.get("BENCH_KEEP"):
             shutil.rmtree(work, ignore_errors=True)
     res["summary"] = summarize(res)
     res["meta"]["total_seconds"] = round(time.time() - started)
     RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "latest.json").write_text(json.dumps(res, indent=2, ensure_ascii=False) + "\n")
+    # A PostgreSQL run (PostgreSQL servers, perhaps with ours on SQLite as the reference, but
+    # without PocketBase) has its own files, so it does not replace the last full run's.
+    stem = "postgres" if pg_wanted and "pocketbase" not in SERVERS else "latest"
+    (RESULTS / f"{stem}.json").write_text(json.dumps(res, indent=2, ensure_ascii=False) + "\n")
     table = markdown(res)
-    (RESULTS / "latest.md").write_text(table)
+    (RESULTS / f"{stem}.md").write_text(table)
     print(table)
+    log(f"results in {RESULTS / stem}.json and .md")
     return 0
 
 
