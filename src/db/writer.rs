@@ -206,6 +206,18 @@ mod tests {
         Ok(())
     }
 
+    /// A fresh SQLite file with one table `t (x UNIQUE)`; the folder lives as long as the guard.
+    fn database() -> (tempfile::TempDir, DatabaseUrl) {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let url = DatabaseUrl::Sqlite(dir.path().join("t.db"));
+        let pool = super::super::connect(&url, 1).expect("pool");
+        pool.get()
+            .expect("connection")
+            .batch_execute("CREATE TABLE t (x INTEGER NOT NULL UNIQUE)")
+            .expect("table");
+        (dir, url)
+    }
+
     fn stored(url: &DatabaseUrl) -> Vec<i64> {
         let pool = super::super::connect(url, 1).expect("pool");
         let mut conn = pool.get().expect("connection");
@@ -219,13 +231,7 @@ mod tests {
     /// on a constraint) is undone alone and answered with its own error.
     #[actix_web::test]
     async fn a_failed_write_undoes_only_itself() {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let url = DatabaseUrl::Sqlite(dir.path().join("w.db"));
-        let pool = super::super::connect(&url, 1).expect("pool");
-        pool.get()
-            .expect("connection")
-            .batch_execute("CREATE TABLE t (x INTEGER NOT NULL UNIQUE)")
-            .expect("table");
+        let (_dir, url) = database();
         let writer = Writer::start(&url).expect("writer");
 
         let writes: Vec<_> = (0..200i64)
@@ -269,13 +275,7 @@ mod tests {
     /// fails in the tests instead of racing it in production.
     #[test]
     fn readers_cannot_write() {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let url = DatabaseUrl::Sqlite(dir.path().join("r.db"));
-        let pool = super::super::connect(&url, 1).expect("pool");
-        pool.get()
-            .expect("connection")
-            .batch_execute("CREATE TABLE t (x INTEGER NOT NULL UNIQUE)")
-            .expect("table");
+        let (_dir, url) = database();
         let readers = super::super::readers(&url, 1).expect("readers");
         let mut conn = readers.get().expect("reader");
         assert!(insert(&mut conn, 1).is_err());
