@@ -1,0 +1,2 @@
+DROP INDEX reflection_tags_by_reflection;
+DROP INDEX reflection_tensions_by_reflection;
