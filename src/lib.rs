@@ -157,8 +157,8 @@ impl Application {
     }
 }
 
-/// Connections: enough for every worker plus the blocking pool's bursts; SQLite readers do not
-/// block each other in WAL mode, and writers queue on `busy_timeout`.
+/// Read connections: enough for every worker plus the blocking pool's bursts; SQLite readers
+/// do not block each other in WAL mode. Writes do not use them (see [`db::Writer`]).
 fn pool_size(workers: usize) -> u32 {
     u32::try_from(workers * 4).unwrap_or(8).clamp(4, 32)
 }

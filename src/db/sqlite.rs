@@ -12,7 +12,8 @@ use diesel::RunQueryDsl;
 ///
 /// WAL lets readers proceed while one writer commits; NORMAL syncs at checkpoints, which in WAL
 /// mode never corrupts the database (a power cut may lose the last commits, a process crash
-/// loses nothing). busy_timeout makes writers queue instead of failing.
+/// loses nothing). busy_timeout makes a second process's writer (the command line beside a
+/// running service) wait for the lock instead of failing.
 pub(super) fn configure(conn: &mut SqliteConnection, read_only: bool) -> diesel::QueryResult<()> {
     conn.batch_execute(
         "PRAGMA journal_mode = WAL;
