@@ -141,7 +141,11 @@ pub async fn create_reflection(
         let reflection = with_errors(parsed, missing)?;
         let id = queries::insert(conn, me.id, &reflection)?;
         let row = queries::get_visible(conn, &me, id)?;
-        response(conn, row)
+        // New: no comments to count. This runs in the serialized write, so it asks only for
+        // what it does not know.
+        let mut names = queries::author_names(conn, &[row.author_id])?;
+        let name = names.remove(&row.author_id).unwrap_or_default();
+        row.into_response(name, 0)
     })
     .await?;
     Ok(reflection_ok(StatusCode::CREATED, &reflection))
