@@ -2,11 +2,13 @@
 //! ([`run`]), the writer ([`write`]), migrations and backups. Everything backend-specific
 //! (pragmas, transaction modes, full-text search, backup) stays in this module.
 
+mod in_list;
 pub mod newtypes;
 mod postgres;
 mod sqlite;
 mod writer;
 
+pub use in_list::{in_list, unindexed, InList, Unindexed};
 pub use writer::{write, Writer};
 
 use std::time::Duration;

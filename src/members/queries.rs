@@ -6,7 +6,7 @@ use diesel::prelude::*;
 
 use super::model::{MemberRow, NewMember};
 use super::types::{MemberId, ProfileChange, Role};
-use crate::db::{now, DbConn};
+use crate::db::{in_list, now, DbConn};
 use crate::error::ApiError;
 use crate::networks::types::NetworkId;
 use crate::pagination::PageRequest;
@@ -59,7 +59,7 @@ pub fn network_ids(
     ids: &[MemberId],
 ) -> Result<HashMap<MemberId, Vec<NetworkId>>, ApiError> {
     let rows: Vec<(MemberId, NetworkId)> = network_members::table
-        .filter(network_members::member_id.eq_any(ids))
+        .filter(in_list(network_members::member_id, ids))
         .select((network_members::member_id, network_members::network_id))
         .order((network_members::member_id, network_members::network_id))
         .load(conn)?;

@@ -8,7 +8,7 @@ use diesel::prelude::*;
 
 use super::model::NetworkRow;
 use super::types::{name_key, NetworkFields, NetworkId, NetworkRole, NetworkValue};
-use crate::db::{now, DbConn};
+use crate::db::{in_list, now, DbConn};
 use crate::error::ApiError;
 use crate::members::model::MemberRow;
 use crate::members::queries::like_pattern;
@@ -156,7 +156,7 @@ pub fn member_counts(
     ids: &[NetworkId],
 ) -> Result<HashMap<NetworkId, i64>, ApiError> {
     let rows: Vec<(NetworkId, i64)> = network_members::table
-        .filter(network_members::network_id.eq_any(ids))
+        .filter(in_list(network_members::network_id, ids))
         .group_by(network_members::network_id)
         .select((network_members::network_id, count_star()))
         .load(conn)?;

@@ -8,7 +8,7 @@ use diesel::prelude::*;
 
 use super::model::SessionRow;
 use super::types::{RegistrationStatus, SessionFields, SessionId, SessionStatus};
-use crate::db::{now, DbConn};
+use crate::db::{in_list, now, DbConn};
 use crate::error::ApiError;
 use crate::members::types::{MemberId, Role};
 use crate::pagination::PageRequest;
@@ -97,7 +97,7 @@ pub fn facilitator_ids(
     ids: &[SessionId],
 ) -> Result<HashMap<SessionId, Vec<MemberId>>, ApiError> {
     let rows: Vec<(SessionId, MemberId)> = session_facilitators::table
-        .filter(session_facilitators::session_id.eq_any(ids))
+        .filter(in_list(session_facilitators::session_id, ids))
         .select((
             session_facilitators::session_id,
             session_facilitators::member_id,
@@ -145,7 +145,7 @@ pub fn set_facilitators(
 /// members, and members without the facilitator or admin role.
 pub fn invalid_facilitators(conn: &mut DbConn, ids: &[MemberId]) -> Result<Vec<usize>, ApiError> {
     let able: Vec<MemberId> = members::table
-        .filter(members::id.eq_any(ids))
+        .filter(in_list(members::id, ids))
         .filter(members::active.eq(true))
         .filter(members::erased_at.is_null())
         .filter(members::role.eq_any([Role::Facilitator, Role::Admin]))

@@ -19,7 +19,7 @@ use diesel::prelude::*;
 
 use super::model::{RegistrationRow, SessionRow};
 use super::types::{RegistrationResponse, RegistrationStatus, SessionId};
-use crate::db::DbConn;
+use crate::db::{in_list, DbConn};
 use crate::error::{ApiError, FieldError};
 use crate::members::types::MemberId;
 use crate::pagination::PageRequest;
@@ -45,7 +45,7 @@ pub fn counts(
     ids: &[SessionId],
 ) -> Result<HashMap<SessionId, (i64, i64)>, ApiError> {
     let rows: Vec<(SessionId, RegistrationStatus, i64)> = registrations::table
-        .filter(registrations::session_id.eq_any(ids))
+        .filter(in_list(registrations::session_id, ids))
         .filter(registrations::status.ne(RegistrationStatus::Cancelled))
         .group_by((registrations::session_id, registrations::status))
         .select((
@@ -82,7 +82,7 @@ pub fn registrations_of(
 ) -> Result<Vec<RegistrationRow>, ApiError> {
     Ok(registrations::table
         .filter(registrations::member_id.eq(member))
-        .filter(registrations::session_id.eq_any(sessions))
+        .filter(in_list(registrations::session_id, sessions))
         .select(RegistrationRow::as_select())
         .load(conn)?)
 }
