@@ -312,7 +312,7 @@ fn fill(conn: &mut DbConn, hash: &str, suffix: &str) -> Result<Vec<DemoLogin>, A
     for (author, session, network, title, body, tensions, tags, competence, visibility) in
         reflections
     {
-        let rid = crate::reflections::queries::insert(
+        let (rid, _) = crate::reflections::queries::insert(
             conn,
             id(author),
             &NewReflection {

@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 
-use crate::db::Backend;
+use crate::db::{Backend, Dialect};
 use anyhow::Context;
 use chrono::NaiveDateTime;
 use diesel::dsl::{count_star, exists};
@@ -13,9 +13,9 @@ use diesel::prelude::*;
 use super::model::{CommentRow, ReflectionRow};
 use super::search::{self, Search};
 use super::types::{CommentId, NewReflection, ReflectionChange, ReflectionId};
-use super::visibility::{self, Part};
+use super::visibility::{self, ReflectionCondition};
 use crate::auth::AuthMember;
-use crate::db::{now, DbConn};
+use crate::db::{in_list, now, unindexed, DbConn};
 use crate::error::{ApiError, FieldError};
 use crate::members::types::MemberId;
 use crate::networks::types::NetworkId;
@@ -65,12 +65,16 @@ pub fn list(
     filter: &ReflectionFilter,
     page: &PageRequest<NaiveDateTime>,
 ) -> Result<Vec<ReflectionRow>, ApiError> {
-    if filter.search == Search::Nothing {
-        return Ok(Vec::new());
+    match &filter.search {
+        Search::Nothing => return Ok(Vec::new()),
+        Search::Words(words) if conn.dialect() == Dialect::Sqlite => {
+            return search_newest(conn, viewer, filter, words, page);
+        }
+        _ => {}
     }
     let mut rows = Vec::new();
     for part in visibility::parts(viewer) {
-        let found: Vec<ReflectionRow> = page_query(part, filter, page, conn.dialect())
+        let found: Vec<ReflectionRow> = page_query(part.condition(), filter, page, conn.dialect())
             .select(ReflectionRow::as_select())
             .load(conn)?;
         rows.extend(found);
@@ -81,58 +85,172 @@ pub fn list(
     Ok(rows)
 }
 
-/// The query for one part of one page (its plan is checked in the tests below).
-fn page_query(
-    part: Part,
+/// The first search batch: a few pages' worth of matches, since some are not the reader's to
+/// see or fall outside the other filters. Each further batch is four times larger, up to
+/// [`SEARCH_BATCH_MAX`].
+const SEARCH_BATCH_MIN: i64 = 64;
+const SEARCH_BATCH_MAX: i64 = 4096;
+
+/// A search page on SQLite, driven by the full-text index instead of by the time-ordered
+/// indexes: the index's matches are read newest first (by `seq`) in growing batches, and each
+/// batch is narrowed by what `viewer` may read, the other filters and the cursor, until the
+/// page is full or the matches run out. A common word fills the page from its newest matches
+/// and a rare one reads only its own, so the cost follows neither the number of matches nor
+/// the size of the log (filtering every page by `seq IN (all matches)` made SQLite collect
+/// every match first: seconds for a common word in a million reflections).
+///
+/// `seq` order is `(created_at, id)` order: one writer stores reflections, each stamped later
+/// than the one before ([`stamp`]). A cursor becomes a `seq` bound through its reflection;
+/// when that one is gone the bound is dropped and the cursor condition alone keeps the page
+/// right.
+fn search_newest(
+    conn: &mut DbConn,
+    viewer: &AuthMember,
+    filter: &ReflectionFilter,
+    words: &[String],
+    page: &PageRequest<NaiveDateTime>,
+) -> Result<Vec<ReflectionRow>, ApiError> {
+    let expression = search::fts5_expression(words);
+    let want = usize::try_from(page.fetch()).unwrap_or(usize::MAX);
+    let mut below: Option<i64> = match &page.after {
+        Some((_, id)) => reflections::table
+            .filter(reflections::id.eq(id.clone()))
+            .select(reflections::seq)
+            .first::<i32>(conn)
+            .optional()?
+            .map(i64::from),
+        None => None,
+    };
+    let rest = ReflectionFilter {
+        search: Search::All,
+        ..filter.clone()
+    };
+    let mut batch = SEARCH_BATCH_MIN.max(page.fetch() * 2);
+    let mut rows = Vec::new();
+    loop {
+        let seqs = search::newest_matches(conn, &expression, below, batch)?;
+        let Some(&oldest) = seqs.last() else {
+            break;
+        };
+        let found: Vec<ReflectionRow> = batch_query(viewer, &rest, page, &seqs)
+            .select(ReflectionRow::as_select())
+            .load(conn)?;
+        rows.extend(found);
+        if rows.len() >= want || seqs.len() < usize::try_from(batch).unwrap_or(usize::MAX) {
+            break;
+        }
+        below = Some(oldest);
+        batch = (batch * 4).min(SEARCH_BATCH_MAX);
+    }
+    rows.truncate(want);
+    Ok(rows)
+}
+
+/// The rows of one search batch (`seqs`) that `viewer` may read and `filter` selects, one page
+/// newest first. Only the batch's keys may lead the plan: with an index on any other condition
+/// SQLite would walk that index through the whole log, so those are kept out of its reach.
+fn batch_query(
+    viewer: &AuthMember,
     filter: &ReflectionFilter,
     page: &PageRequest<NaiveDateTime>,
-    dialect: crate::db::Dialect,
+    seqs: &[i64],
 ) -> reflections::BoxedQuery<'static, Backend> {
-    let mut query = reflections::table.into_boxed().filter(part.condition());
+    let rest = page_condition(
+        visibility::visible_to(viewer),
+        filter,
+        page,
+        Dialect::Sqlite,
+    );
+    newest_first(
+        reflections::table
+            .into_boxed()
+            .filter(in_list(reflections::seq, seqs))
+            .filter(unindexed(rest)),
+        page,
+    )
+}
+
+/// The query for one slice (`condition`) of one page (its plan is checked in the tests below).
+fn page_query(
+    condition: ReflectionCondition,
+    filter: &ReflectionFilter,
+    page: &PageRequest<NaiveDateTime>,
+    dialect: Dialect,
+) -> reflections::BoxedQuery<'static, Backend> {
+    newest_first(
+        reflections::table
+            .into_boxed()
+            .filter(page_condition(condition, filter, page, dialect)),
+        page,
+    )
+}
+
+/// Newest first, one page (and one row more, to know whether there is a next page).
+fn newest_first(
+    query: reflections::BoxedQuery<'static, Backend>,
+    page: &PageRequest<NaiveDateTime>,
+) -> reflections::BoxedQuery<'static, Backend> {
+    query
+        .order((reflections::created_at.desc(), reflections::id.desc()))
+        .limit(page.fetch())
+}
+
+/// `condition`, `filter` and the cursor together.
+fn page_condition(
+    condition: ReflectionCondition,
+    filter: &ReflectionFilter,
+    page: &PageRequest<NaiveDateTime>,
+    dialect: Dialect,
+) -> ReflectionCondition {
+    let mut all = condition;
     if let Some(author) = filter.author_id {
-        query = query.filter(reflections::author_id.eq(author));
+        all = Box::new(all.and(reflections::author_id.eq(author)));
     }
     if let Some(session) = filter.session_id {
-        query = query.filter(reflections::session_id.eq(session));
+        all = Box::new(all.and(reflections::session_id.assume_not_null().eq(session)));
     }
     if let Some(network) = filter.network_id {
-        query = query.filter(reflections::network_id.eq(network));
+        all = Box::new(all.and(reflections::network_id.assume_not_null().eq(network)));
     }
     // Each tension covers a large share of the log: probing the lookup table's key for the
     // rows walked in order stops as soon as the page is full.
     if let Some(tension) = filter.tension {
-        query = query.filter(exists(
-            reflection_tensions::table
-                .filter(reflection_tensions::tension.eq(tension))
-                .filter(reflection_tensions::reflection_seq.eq(reflections::seq)),
-        ));
+        all = Box::new(
+            all.and(exists(
+                reflection_tensions::table
+                    .filter(reflection_tensions::tension.eq(tension))
+                    .filter(reflection_tensions::reflection_seq.eq(reflections::seq)),
+            )),
+        );
     }
     // A tag usually covers a small share: its rows are read once from the lookup table's key.
     if let Some(tag) = &filter.tag {
-        query = query.filter(
-            reflections::seq.eq_any(
-                reflection_tags::table
-                    .filter(reflection_tags::tag.eq(tag.clone()))
-                    .select(reflection_tags::reflection_seq),
+        all = Box::new(
+            all.and(
+                reflections::seq.eq_any(
+                    reflection_tags::table
+                        .filter(reflection_tags::tag.eq(tag.clone()))
+                        .select(reflection_tags::reflection_seq),
+                ),
             ),
         );
     }
     if let Search::Words(words) = &filter.search {
-        query = query.filter(search::fts_match_seqs(words, dialect));
+        all = Box::new(all.and(search::fts_match_seqs(words, dialect)));
     }
     // Strictly after the cursor in (created_at, id) order. Written with `<=` up front so
     // SQLite seeks to the cursor in the index: from `a < x OR (a = x AND id < y)` alone it
     // would walk every newer row first.
     if let Some((at, id)) = &page.after {
-        query = query.filter(reflections::created_at.le(*at)).filter(
-            reflections::created_at
-                .lt(*at)
-                .or(reflections::id.lt(id.clone())),
+        all = Box::new(
+            all.and(reflections::created_at.le(*at)).and(
+                reflections::created_at
+                    .lt(*at)
+                    .or(reflections::id.lt(id.clone())),
+            ),
         );
     }
-    query
-        .order((reflections::created_at.desc(), reflections::id.desc()))
-        .limit(page.fetch())
+    all
 }
 
 /// The `session_id` and `network_id` that do not exist, as field errors (422).
@@ -165,13 +283,14 @@ fn json_text<T: serde::Serialize>(value: &T) -> Result<String, ApiError> {
 }
 
 /// Stores a new reflection by `author`; triggers fill the lookup tables and the FTS index.
+/// Returns its id and the time it was stored (its `created_at` and `updated_at`).
 pub fn insert(
     conn: &mut DbConn,
     author: MemberId,
     reflection: &NewReflection,
-) -> Result<ReflectionId, ApiError> {
+) -> Result<(ReflectionId, NaiveDateTime), ApiError> {
     let id = ReflectionId::new();
-    let at = now();
+    let at = stamp(conn)?;
     diesel::insert_into(reflections::table)
         .values((
             reflections::id.eq(id),
@@ -190,7 +309,23 @@ pub fn insert(
             reflections::version.eq(1),
         ))
         .execute(conn)?;
-    Ok(id)
+    Ok((id, at))
+}
+
+/// The time a new reflection is stored at: now, or a microsecond after the newest reflection
+/// when the clock has not moved past it (or went back). Reflections are stored one at a time
+/// (the writer), so `created_at` then grows with `seq`, and SQLite's search walks `seq`.
+fn stamp(conn: &mut DbConn) -> Result<NaiveDateTime, ApiError> {
+    let at = now();
+    let newest: Option<NaiveDateTime> = reflections::table
+        .order(reflections::seq.desc())
+        .select(reflections::created_at)
+        .first(conn)
+        .optional()?;
+    Ok(match newest {
+        Some(newest) if newest >= at => newest + chrono::TimeDelta::microseconds(1),
+        _ => at,
+    })
 }
 
 /// Applies `change` to `row` and bumps the version.
@@ -239,7 +374,7 @@ pub fn author_names(
     ids: &[MemberId],
 ) -> Result<HashMap<MemberId, String>, ApiError> {
     let rows: Vec<(MemberId, String)> = members::table
-        .filter(members::id.eq_any(ids))
+        .filter(in_list(members::id, ids))
         .select((members::id, members::display_name))
         .load(conn)?;
     Ok(rows.into_iter().collect())
@@ -252,7 +387,7 @@ pub fn comment_counts(
     ids: &[ReflectionId],
 ) -> Result<HashMap<ReflectionId, i64>, ApiError> {
     let rows: Vec<(ReflectionId, i64)> = comments::table
-        .filter(comments::reflection_id.eq_any(ids))
+        .filter(in_list(comments::reflection_id, ids))
         .group_by(comments::reflection_id)
         .select((comments::reflection_id, count_star()))
         .load(conn)?;
@@ -446,12 +581,16 @@ mod tests {
         let mut conn = database();
         for role in [Role::Member, Role::Facilitator, Role::Admin] {
             let me = viewer(role);
-            for (name, filter) in filters() {
+            // SQLite's searches take their own path (see the next test).
+            for (name, filter) in filters()
+                .into_iter()
+                .filter(|(_, f)| f.search == Search::All)
+            {
                 for page in [first_page(), later_page()] {
                     for part in visibility::parts(&me) {
                         let lines = plan(
                             &mut conn,
-                            page_query(part, &filter, &page, crate::db::Dialect::Sqlite),
+                            page_query(part.condition(), &filter, &page, Dialect::Sqlite),
                         );
                         let shown = format!("{role} {name} {part:?}:\n  {}", lines.join("\n  "));
                         println!("{shown}");
@@ -480,6 +619,79 @@ mod tests {
     }
 
     #[test]
+    fn searches_read_the_text_index_newest_first_then_fetch_their_batch_by_key() {
+        let mut conn = database();
+        let matches = plan(
+            &mut conn,
+            diesel::sql_query(
+                "SELECT rowid AS seq FROM reflections_fts \
+                 WHERE reflections_fts MATCH 'wijk*' AND rowid < 10 ORDER BY rowid DESC LIMIT 64",
+            ),
+        );
+        assert_eq!(matches.len(), 1, "{matches:?}");
+        assert!(
+            matches[0].starts_with("SCAN reflections_fts VIRTUAL TABLE INDEX"),
+            "{matches:?}"
+        );
+        for role in [Role::Member, Role::Facilitator, Role::Admin] {
+            let me = viewer(role);
+            for (name, filter) in filters() {
+                let rest = ReflectionFilter {
+                    search: Search::All,
+                    ..filter
+                };
+                for page in [first_page(), later_page()] {
+                    let lines = plan(&mut conn, batch_query(&me, &rest, &page, &[3, 2, 1]));
+                    let shown = format!("{role} {name}:\n  {}", lines.join("\n  "));
+                    println!("{shown}");
+                    assert!(
+                        lines[0]
+                            .starts_with("SEARCH reflections USING INTEGER PRIMARY KEY (rowid=?)"),
+                        "the batch is not read by key: {shown}"
+                    );
+                    assert!(
+                        !lines.iter().any(|l| l.starts_with("SCAN reflections")),
+                        "scans: {shown}"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn created_at_grows_with_seq() {
+        let mut conn = database();
+        let author = insert_member(&mut conn, Role::Member);
+        let reflection = NewReflection {
+            title: "Kwartiermaker".into(),
+            body: "Wie neemt de regie?".into(),
+            session_id: None,
+            network_id: None,
+            tensions: Vec::new(),
+            tags: Vec::new(),
+            competence: None,
+            visibility: Visibility::Community,
+        };
+        // Quicker than the clock's microseconds, and once behind it.
+        for _ in 0..50 {
+            insert(&mut conn, author.id, &reflection).expect("insert");
+        }
+        diesel::sql_query(
+            "UPDATE reflections SET created_at = '2099-01-01 00:00:00' WHERE seq = 50",
+        )
+        .execute(&mut conn)
+        .expect("a reflection from the future");
+        insert(&mut conn, author.id, &reflection).expect("insert");
+        let stamps: Vec<NaiveDateTime> = reflections::table
+            .order(reflections::seq)
+            .select(reflections::created_at)
+            .load(&mut conn)
+            .expect("stamps");
+        assert_eq!(stamps.len(), 51);
+        assert!(stamps.windows(2).all(|w| w[0] < w[1]), "{stamps:?}");
+    }
+
+    #[test]
     fn unfiltered_parts_use_the_visibility_and_author_indexes() {
         let mut conn = database();
         let me = viewer(Role::Member);
@@ -491,7 +703,7 @@ mod tests {
         let filter = ReflectionFilter::default();
         let shared_plan = plan(
             &mut conn,
-            page_query(shared, &filter, &later_page(), crate::db::Dialect::Sqlite),
+            page_query(shared.condition(), &filter, &later_page(), Dialect::Sqlite),
         );
         assert!(
             shared_plan[0]
@@ -500,7 +712,7 @@ mod tests {
         );
         let own_plan = plan(
             &mut conn,
-            page_query(own, &filter, &later_page(), crate::db::Dialect::Sqlite),
+            page_query(own.condition(), &filter, &later_page(), Dialect::Sqlite),
         );
         assert!(
             own_plan[0].contains(
@@ -572,7 +784,7 @@ mod tests {
                     competence: None,
                     visibility: *visibility,
                 };
-                let id = insert(&mut conn, who.id, &reflection).expect("insert");
+                let (id, _) = insert(&mut conn, who.id, &reflection).expect("insert");
                 ids.insert(id, (who.id, *visibility));
             }
         }

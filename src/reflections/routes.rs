@@ -12,7 +12,7 @@ use super::model::{CommentRow, ReflectionRow};
 use super::queries::{self, ReflectionFilter};
 use super::search::Search;
 use super::types::{
-    comment_body, normalize_tag, with_errors, CommentPage, CommentPath, CommentResponse,
+    comment_body, normalize_tag, with_errors, Author, CommentPage, CommentPath, CommentResponse,
     CreateComment, CreateReflection, ListCommentsQuery, ListReflectionsQuery, NewReflection,
     ReflectionChange, ReflectionPage, ReflectionPath, ReflectionResponse, UpdateReflection,
     Visibility,
@@ -139,13 +139,20 @@ pub async fn create_reflection(
     let reflection = db::write(&state.writer, move |conn| {
         let missing = queries::missing_links(conn, links.0, links.1)?;
         let reflection = with_errors(parsed, missing)?;
-        let id = queries::insert(conn, me.id, &reflection)?;
-        let row = queries::get_visible(conn, &me, id)?;
-        // New: no comments to count. This runs in the serialized write, so it asks only for
-        // what it does not know.
-        let mut names = queries::author_names(conn, &[row.author_id])?;
-        let name = names.remove(&row.author_id).unwrap_or_default();
-        row.into_response(name, 0)
+        let (id, at) = queries::insert(conn, me.id, &reflection)?;
+        // This runs in the serialized write, so it reads only what it does not know: the
+        // rest of the answer is what was just stored.
+        let name = queries::author_names(conn, &[me.id])?
+            .remove(&me.id)
+            .unwrap_or_default();
+        Ok(reflection.into_response(
+            id,
+            Author {
+                id: me.id,
+                display_name: name,
+            },
+            at,
+        ))
     })
     .await?;
     Ok(reflection_ok(StatusCode::CREATED, &reflection))

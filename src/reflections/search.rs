@@ -10,9 +10,10 @@
 //! remove_diacritics 2`); on PostgreSQL the `reflection_search` tsvectors (the `simple`
 //! configuration over `unaccent`, kept in sync by a trigger, GIN-indexed).
 
-use diesel::sql_types::{Bool, Text};
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Bool, Text};
 
-use crate::db::Dialect;
+use crate::db::{DbConn, Dialect};
 
 use super::types::QUERY_MAX;
 use super::visibility::ReflectionCondition;
@@ -67,7 +68,7 @@ fn words(q: &str) -> Vec<String> {
         .collect()
 }
 
-fn fts5_expression(words: &[String]) -> String {
+pub fn fts5_expression(words: &[String]) -> String {
     words
         .iter()
         // Words cannot contain `"`, but escaping keeps the quoting right whatever changes here.
@@ -115,6 +116,33 @@ pub fn fts_match_seqs(words: &[String], dialect: Dialect) -> ReflectionCondition
             .sql(")))"),
         ),
     }
+}
+
+#[derive(diesel::QueryableByName)]
+struct Match {
+    #[diesel(sql_type = BigInt)]
+    seq: i64,
+}
+
+/// SQLite: the `seq` of the newest `limit` reflections (newest first) below `below` whose
+/// title, body or tags match `expression` (from [`fts5_expression`]). FTS5 reads its index
+/// in descending rowid order and stops after `limit`, so the cost follows `limit` and the
+/// matches below `below`, not the size of the log.
+pub fn newest_matches(
+    conn: &mut DbConn,
+    expression: &str,
+    below: Option<i64>,
+    limit: i64,
+) -> diesel::QueryResult<Vec<i64>> {
+    let found: Vec<Match> = diesel::sql_query(
+        "SELECT rowid AS seq FROM reflections_fts \
+         WHERE reflections_fts MATCH ? AND rowid < ? ORDER BY rowid DESC LIMIT ?",
+    )
+    .bind::<Text, _>(expression)
+    .bind::<BigInt, _>(below.unwrap_or(i64::MAX))
+    .bind::<BigInt, _>(limit)
+    .load(conn)?;
+    Ok(found.into_iter().map(|m| m.seq).collect())
 }
 
 #[cfg(test)]

@@ -1,10 +1,11 @@
 //! Reflections (reflectielogboek) and their comments: ids, the visibility levels, request and
 //! response bodies, and the validated values the bodies turn into.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
+use crate::db::utc;
 use crate::error::{ApiError, FieldError};
 use crate::members::types::MemberId;
 use crate::networks::types::NetworkId;
@@ -253,6 +254,34 @@ pub struct NewReflection {
     pub tags: Vec<String>,
     pub competence: Option<Competence>,
     pub visibility: Visibility,
+}
+
+impl NewReflection {
+    /// The API view of this reflection as just stored by `author` at `at`: version 1, no
+    /// comments yet.
+    pub fn into_response(
+        self,
+        id: ReflectionId,
+        author: Author,
+        at: NaiveDateTime,
+    ) -> ReflectionResponse {
+        ReflectionResponse {
+            id,
+            author,
+            session_id: self.session_id,
+            network_id: self.network_id,
+            title: self.title,
+            body: self.body,
+            tensions: self.tensions,
+            tags: self.tags,
+            competence: self.competence,
+            visibility: self.visibility,
+            comment_count: 0,
+            created_at: utc(at),
+            updated_at: utc(at),
+            version: 1,
+        }
+    }
 }
 
 impl TryFrom<CreateReflection> for NewReflection {

@@ -313,3 +313,44 @@ async fn search_response_has_the_full_reflection() {
     assert_eq!(page["items"][0], created);
     assert!(page["next_cursor"].is_null());
 }
+
+/// A common word whose newest matches are mostly not the reader's: the page fills from later
+/// batches of the index's matches, and paging walks every visible match once, newest first.
+#[actix_web::test]
+async fn pages_fill_from_later_matches_when_the_newest_are_not_yours() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let author = app
+        .invite_and_register(&admin, "member", "Fatima el Amrani")
+        .await;
+    let reader = app
+        .invite_and_register(&admin, "member", "Joost Bakker")
+        .await;
+    let mut shared = Vec::new();
+    for i in 0..160 {
+        let visibility = if i % 8 == 0 { "community" } else { "private" };
+        let body =
+            json!({"title": format!("Kwartiermaker in de wijk {i}"), "visibility": visibility});
+        let created = reflect(&app, &author, &with(reflection_body(), body)).await;
+        if visibility == "community" {
+            shared.push(created["id"].as_str().expect("id").to_owned());
+        }
+    }
+    shared.reverse();
+    let query = [("q", "kwartier"), ("limit", "15")];
+    let mut seen = Vec::new();
+    let mut page = list(&app, &reader, &query).await;
+    loop {
+        let ids = ids(&page);
+        assert!(ids.len() <= 15);
+        seen.extend(ids);
+        let Some(cursor) = page["next_cursor"].as_str().map(str::to_owned) else {
+            break;
+        };
+        let mut next = query.to_vec();
+        next.push(("cursor", &cursor));
+        page = list(&app, &reader, &next).await;
+    }
+    assert_eq!(seen, shared);
+    assert_eq!(search(&app, &author, "kwartier").await.len(), 20);
+}
