@@ -11,7 +11,7 @@ use super::types::{
     UpdateMember,
 };
 use crate::audit::{self, AuditAction};
-use crate::auth::{self, password, AuthMember};
+use crate::auth::{self, password, AuthMember, Caller};
 use crate::config::Secret;
 use crate::db::{self, DbConn};
 use crate::error::ApiError;
@@ -148,7 +148,7 @@ pub async fn change_password(
 #[get("/members")]
 pub async fn list_members(
     state: web::Data<AppState>,
-    me: AuthMember,
+    caller: Caller,
     query: web::Query<ListMembersQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let query = query.into_inner();
@@ -159,10 +159,11 @@ pub async fn list_members(
         network_id: query.network_id,
     };
     let fetch = page.clone();
-    let (rows, mut networks) = db::run(&state.pool, move |conn| {
+    let (me, rows, mut networks) = db::run(&state.pool, move |conn| {
+        let me = caller.member(conn)?;
         let rows = queries::list(conn, &filter, &fetch)?;
         let ids: Vec<_> = rows.iter().map(|r| r.id).collect();
-        Ok((rows, queries::network_ids(conn, &ids)?))
+        Ok((me, rows, queries::network_ids(conn, &ids)?))
     })
     .await?;
     let (rows, next_cursor) =

@@ -18,7 +18,7 @@ use super::types::{
     Visibility,
 };
 use crate::audit::{self, AuditAction};
-use crate::auth::AuthMember;
+use crate::auth::{AuthMember, Caller};
 use crate::db::{self, DbConn};
 use crate::error::ApiError;
 use crate::extract::{IfMatch, Json};
@@ -173,7 +173,7 @@ pub async fn create_reflection(
 #[get("/reflections")]
 pub async fn list_reflections(
     state: web::Data<AppState>,
-    me: AuthMember,
+    caller: Caller,
     query: web::Query<ListReflectionsQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let query = query.into_inner();
@@ -193,6 +193,7 @@ pub async fn list_reflections(
         search: Search::parse(query.q.as_deref())?,
     };
     let page = db::run(&state.pool, move |conn| {
+        let me = caller.member(conn)?;
         let rows = queries::list(conn, &me, &filter, &page)?;
         let (rows, next_cursor) =
             pagination::finish(rows, &page, |r| (r.created_at, r.id.to_string()));

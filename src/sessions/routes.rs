@@ -13,7 +13,7 @@ use super::types::{
     SessionPath, SessionResponse, UpdateSession,
 };
 use super::waitlist;
-use crate::auth::AuthMember;
+use crate::auth::{AuthMember, Caller};
 use crate::db::{self, stored, utc, DbConn};
 use crate::error::{ApiError, FieldError};
 use crate::extract::{IfMatch, Json};
@@ -161,7 +161,7 @@ fn session_ok(status: StatusCode, session: SessionResponse) -> HttpResponse {
 #[get("/sessions")]
 pub async fn list_sessions(
     state: web::Data<AppState>,
-    me: AuthMember,
+    caller: Caller,
     query: web::Query<ListSessionsQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let query = query.into_inner();
@@ -173,6 +173,7 @@ pub async fn list_sessions(
     };
     let fetch = page.clone();
     let (items, next_cursor) = db::run(&state.pool, move |conn| {
+        let me = caller.member(conn)?;
         let rows = queries::list(conn, &filter, &fetch)?;
         let (rows, next_cursor) =
             pagination::finish(rows, &fetch, |r| (r.starts_at, r.id.to_string()));

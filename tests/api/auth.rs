@@ -287,10 +287,14 @@ async fn deactivation_and_role_changes_apply_on_the_next_request() {
 
     let res = app.patch_as(&admin, &path, &json!({"active": false})).await;
     assert_eq!(res.status(), StatusCode::OK);
-    assert_eq!(
-        app.get_as(&member, "/me").await.status(),
-        StatusCode::UNAUTHORIZED
-    );
+    // The lists check the member inside their own query; the rest before the handler runs.
+    for path in ["/me", "/sessions", "/reflections", "/members"] {
+        assert_eq!(
+            app.get_as(&member, path).await.status(),
+            StatusCode::UNAUTHORIZED,
+            "{path}"
+        );
+    }
     let login = app
         .post_json(
             "/auth/login",
