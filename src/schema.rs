@@ -188,6 +188,8 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         version -> Integer,
+        registered_count -> Integer,
+        waitlist_count -> Integer,
     }
 }
 

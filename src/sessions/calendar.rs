@@ -173,6 +173,8 @@ mod tests {
             created_at: at,
             updated_at: at,
             version: 3,
+            registered_count: 0,
+            waitlist_count: 0,
         }
     }
 

@@ -29,6 +29,9 @@ pub struct SessionRow {
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
     pub version: i32,
+    /// Kept by triggers on `registrations` (see the migration `session_counts`).
+    pub registered_count: i32,
+    pub waitlist_count: i32,
 }
 
 impl SessionRow {

@@ -60,7 +60,6 @@ pub fn views(
 ) -> Result<Vec<SessionResponse>, ApiError> {
     let ids: Vec<SessionId> = rows.iter().map(|r| r.id).collect();
     let mut facilitators = queries::facilitator_ids(conn, &ids)?;
-    let counts = waitlist::counts(conn, &ids)?;
     let mut mine: HashMap<SessionId, _> = waitlist::registrations_of(conn, me, &ids)?
         .into_iter()
         .map(|r| (r.session_id, r))
@@ -79,8 +78,6 @@ pub fn views(
                 }
                 None => None,
             };
-            let (registered_count, waitlist_count) =
-                counts.get(&row.id).copied().unwrap_or_default();
             Ok(SessionResponse {
                 id: row.id,
                 title: row.title,
@@ -93,8 +90,8 @@ pub fn views(
                 capacity: row.capacity,
                 status: row.status,
                 facilitator_ids: facilitators.remove(&row.id).unwrap_or_default(),
-                registered_count,
-                waitlist_count,
+                registered_count: row.registered_count.into(),
+                waitlist_count: row.waitlist_count.into(),
                 my_registration,
                 created_at: utc(row.created_at),
                 updated_at: utc(row.updated_at),

@@ -11,10 +11,10 @@
 //! - waitlist positions are never stored: a position is 1 + the number of waitlisted rows of
 //!   the session with a smaller `seq`, derived when read.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 
 use chrono::NaiveDateTime;
-use diesel::dsl::{count_star, max};
+use diesel::dsl::max;
 use diesel::prelude::*;
 
 use super::model::{RegistrationRow, SessionRow};
@@ -23,7 +23,7 @@ use crate::db::{in_list, DbConn};
 use crate::error::{ApiError, FieldError};
 use crate::members::types::MemberId;
 use crate::pagination::PageRequest;
-use crate::schema::{members, registrations};
+use crate::schema::{members, registrations, sessions};
 
 /// `member`'s registration for the session (of any status), if there ever was one.
 pub fn find(
@@ -38,40 +38,14 @@ pub fn find(
         .optional()?)
 }
 
-/// Registered and waitlisted counts of each of `ids` (erased members included: they still
-/// hold their place until their registration is cancelled).
-pub fn counts(
-    conn: &mut DbConn,
-    ids: &[SessionId],
-) -> Result<HashMap<SessionId, (i64, i64)>, ApiError> {
-    let rows: Vec<(SessionId, RegistrationStatus, i64)> = registrations::table
-        .filter(in_list(registrations::session_id, ids))
-        .filter(registrations::status.ne(RegistrationStatus::Cancelled))
-        .group_by((registrations::session_id, registrations::status))
-        .select((
-            registrations::session_id,
-            registrations::status,
-            count_star(),
-        ))
-        .load(conn)?;
-    let mut map: HashMap<SessionId, (i64, i64)> = HashMap::new();
-    for (session, status, n) in rows {
-        let entry = map.entry(session).or_default();
-        match status {
-            RegistrationStatus::Registered => entry.0 = n,
-            RegistrationStatus::Waitlisted => entry.1 = n,
-            RegistrationStatus::Cancelled => {}
-        }
-    }
-    Ok(map)
-}
-
+/// The places taken in `session`, as its row keeps them (triggers on `registrations` move the
+/// count in the same transaction as each change).
 fn registered_count(conn: &mut DbConn, session: SessionId) -> Result<i64, ApiError> {
-    Ok(registrations::table
-        .filter(registrations::session_id.eq(session))
-        .filter(registrations::status.eq(RegistrationStatus::Registered))
-        .count()
-        .get_result(conn)?)
+    let taken: i32 = sessions::table
+        .find(session)
+        .select(sessions::registered_count)
+        .first(conn)?;
+    Ok(taken.into())
 }
 
 /// `member`'s registrations for any of `sessions`.

@@ -696,6 +696,7 @@ async fn capacity_changes_promote_in_order_and_never_drop_below_the_registered()
     let unlimited = json_body(res, StatusCode::OK).await;
     assert_eq!(unlimited["registered_count"], 6);
     assert_eq!(unlimited["waitlist_count"], 0);
+    assert_counts_kept(&app);
 }
 
 #[actix_web::test]
@@ -981,6 +982,7 @@ async fn simultaneous_registrations_never_exceed_capacity() {
     let raised = json_body(res, StatusCode::OK).await;
     assert_eq!(raised["registered_count"], (CAPACITY + 5) as i64);
     assert_eq!(raised["waitlist_count"], (MEMBERS - CAPACITY - 6) as i64);
+    assert_counts_kept(&app);
     let raised_list = queue(&registrations(&app, &facilitator, &id).await);
     for (member, _) in &expected_waiting[..5] {
         assert_eq!(status_of(&raised_list, member), ("registered".into(), None));
@@ -1050,4 +1052,17 @@ async fn one_member_registering_many_times_at_once_gets_one_place() {
     );
     assert_eq!(app.count("registrations WHERE status = 'registered'"), 1);
     assert_eq!(app.count("registrations"), 1);
+}
+
+/// Every session's stored counts (kept by triggers) equal its registrations' statuses.
+fn assert_counts_kept(app: &TestApp) {
+    let sessions = app.count("sessions");
+    let kept = app.count(
+        "sessions s WHERE registered_count = (SELECT COUNT(*) FROM registrations r \
+         WHERE r.session_id = s.id AND r.status = 'registered') \
+         AND waitlist_count = (SELECT COUNT(*) FROM registrations r \
+         WHERE r.session_id = s.id AND r.status = 'waitlisted')",
+    );
+    assert!(sessions > 0);
+    assert_eq!(kept, sessions);
 }
