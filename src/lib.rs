@@ -48,6 +48,8 @@ pub const MAX_BODY_BYTES: usize = 64 * 1024;
 pub struct AppState {
     /// Reads: any number at once.
     pub pool: DbPool,
+    /// Short reads, on the request's own thread where that is cheaper (see [`db::Near`]).
+    pub near: db::Near,
     /// Writes: one at a time, committed in groups (see [`db::write`]).
     pub writer: db::Writer,
     pub settings: Settings,
@@ -106,8 +108,10 @@ impl Application {
         let route_table = web::Data::new(openapi::RouteTable::new(&doc));
         let spec = web::Data::new(openapi::SpecJson(openapi::render(&doc)));
         let cors_origins = settings.cors_origins.clone();
+        let near = db::Near::new(&settings.database_url, pool.clone());
         let state = web::Data::new(AppState {
             pool,
+            near,
             writer,
             settings,
             keys,

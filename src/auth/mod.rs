@@ -15,7 +15,7 @@ use actix_web::dev::Payload;
 use actix_web::http::header;
 use actix_web::{web, FromRequest, HttpRequest};
 
-use crate::db::{self, DbConn};
+use crate::db::DbConn;
 use crate::error::ApiError;
 use crate::members::types::{MemberId, Role};
 use crate::AppState;
@@ -58,14 +58,14 @@ impl FromRequest for AuthMember {
         Box::pin(async move {
             let state = state.ok_or_else(|| ApiError::Internal(anyhow::anyhow!("no app state")))?;
             let caller = caller?;
-            Ok(db::run(&state.pool, move |conn| caller.member(conn)).await?)
+            Ok(state.near.read(move |conn| caller.member(conn)).await?)
         })
     }
 }
 
 /// The holder of a valid access token, not yet checked against the database: for the busiest
 /// reads, which check the member ([`Caller::member`]) in the same database call as their own
-/// queries instead of in a blocking call of its own. Whatever a handler does with it, it does
+/// queries instead of in a call of its own. Whatever a handler does with it, it does
 /// with the [`AuthMember`] that `member` returns.
 #[derive(Debug, Clone, Copy)]
 pub struct Caller(MemberId);

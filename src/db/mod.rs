@@ -3,12 +3,14 @@
 //! (pragmas, transaction modes, full-text search, backup) stays in this module.
 
 mod in_list;
+mod near;
 pub mod newtypes;
 mod postgres;
 mod sqlite;
 mod writer;
 
 pub use in_list::{in_list, unindexed, InList, Unindexed};
+pub use near::Near;
 pub use writer::{write, Writer};
 
 use std::time::Duration;
@@ -162,8 +164,9 @@ pub fn backup(pool: &DbPool, to: &std::path::Path) -> anyhow::Result<()> {
     }
 }
 
-/// Runs `f` with a pooled connection on the blocking thread pool, so no diesel call ever runs
-/// on an async worker. The caller's tracing span (with its request id) follows the work.
+/// Runs `f` with a pooled connection on the blocking thread pool, so that it never holds up
+/// an async worker (short, page-bounded reads may use [`Near`] instead). The caller's tracing
+/// span (with its request id) follows the work.
 pub async fn run<F, T>(pool: &DbPool, f: F) -> Result<T, ApiError>
 where
     F: FnOnce(&mut DbConn) -> Result<T, ApiError> + Send + 'static,

@@ -159,13 +159,20 @@ pub async fn list_members(
         network_id: query.network_id,
     };
     let fetch = page.clone();
-    let (me, rows, mut networks) = db::run(&state.pool, move |conn| {
+    // A name search reads every active member (LIKE); a plain page is one index walk, short
+    // enough to run where the request is.
+    let searching = filter.q.as_deref().is_some_and(|q| !q.trim().is_empty());
+    let read = move |conn: &mut DbConn| {
         let me = caller.member(conn)?;
         let rows = queries::list(conn, &filter, &fetch)?;
         let ids: Vec<_> = rows.iter().map(|r| r.id).collect();
         Ok((me, rows, queries::network_ids(conn, &ids)?))
-    })
-    .await?;
+    };
+    let (me, rows, mut networks) = if searching {
+        db::run(&state.pool, read).await?
+    } else {
+        state.near.read(read).await?
+    };
     let (rows, next_cursor) =
         pagination::finish(rows, &page, |r| (r.display_name.clone(), r.id.to_string()));
     let items = rows

@@ -192,7 +192,8 @@ pub async fn list_reflections(
         tag,
         search: Search::parse(query.q.as_deref())?,
     };
-    let page = db::run(&state.pool, move |conn| {
+    let searching = matches!(filter.search, Search::Words(_));
+    let read = move |conn: &mut DbConn| {
         let me = caller.member(conn)?;
         let rows = queries::list(conn, &me, &filter, &page)?;
         let (rows, next_cursor) =
@@ -201,8 +202,14 @@ pub async fn list_reflections(
             items: responses(conn, rows)?,
             next_cursor,
         })
-    })
-    .await?;
+    };
+    // A page read from the time-ordered indexes is short enough to run where the request is;
+    // a search reads as many index entries as it must, on the blocking pool.
+    let page = if searching {
+        db::run(&state.pool, read).await?
+    } else {
+        state.near.read(read).await?
+    };
     Ok(HttpResponse::Ok().json(page))
 }
 

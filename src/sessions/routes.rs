@@ -169,14 +169,17 @@ pub async fn list_sessions(
         status: query.status,
     };
     let fetch = page.clone();
-    let (items, next_cursor) = db::run(&state.pool, move |conn| {
-        let me = caller.member(conn)?;
-        let rows = queries::list(conn, &filter, &fetch)?;
-        let (rows, next_cursor) =
-            pagination::finish(rows, &fetch, |r| (r.starts_at, r.id.to_string()));
-        Ok((views(conn, me.id, rows)?, next_cursor))
-    })
-    .await?;
+    // A page read from one index: short enough to run where the request is.
+    let (items, next_cursor) = state
+        .near
+        .read(move |conn| {
+            let me = caller.member(conn)?;
+            let rows = queries::list(conn, &filter, &fetch)?;
+            let (rows, next_cursor) =
+                pagination::finish(rows, &fetch, |r| (r.starts_at, r.id.to_string()));
+            Ok((views(conn, me.id, rows)?, next_cursor))
+        })
+        .await?;
     Ok(HttpResponse::Ok().json(SessionPage { items, next_cursor }))
 }
 
