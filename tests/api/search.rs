@@ -41,6 +41,28 @@ async fn search(app: &TestApp, user: &User, q: &str) -> Vec<String> {
     ids(&list(app, user, &[("q", q)]).await)
 }
 
+/// The ids on every page of `query`, following the cursors; no page holds more than `limit`.
+async fn every_page(
+    app: &TestApp,
+    user: &User,
+    query: &[(&str, &str)],
+    limit: usize,
+) -> Vec<String> {
+    let mut seen = Vec::new();
+    let mut page = list(app, user, query).await;
+    loop {
+        let ids = ids(&page);
+        assert!(ids.len() <= limit, "{ids:?}");
+        seen.extend(ids);
+        let Some(cursor) = page["next_cursor"].as_str().map(str::to_owned) else {
+            return seen;
+        };
+        let mut next = query.to_vec();
+        next.push(("cursor", &cursor));
+        page = list(app, user, &next).await;
+    }
+}
+
 #[actix_web::test]
 async fn words_match_by_prefix_in_title_body_and_tags_newest_first() {
     let app = spawn_app().await;
@@ -210,18 +232,7 @@ async fn search_combines_with_filters_and_pages() {
         ("author_id", fatima.id.as_str()),
         ("limit", "2"),
     ];
-    let mut seen = Vec::new();
-    let mut page = list(&app, &joost, &query).await;
-    loop {
-        seen.extend(ids(&page));
-        let Some(cursor) = page["next_cursor"].as_str().map(str::to_owned) else {
-            break;
-        };
-        let mut next = query.to_vec();
-        next.push(("cursor", &cursor));
-        page = list(&app, &joost, &next).await;
-    }
-    assert_eq!(seen, fatimas);
+    assert_eq!(every_page(&app, &joost, &query, 2).await, fatimas);
     let tagged = ids(&list(&app, &joost, &[("q", "wijkteam"), ("tag", "verslag")]).await);
     assert_eq!(tagged.len(), 5);
     let none = ids(&list(&app, &joost, &[("q", "overleg"), ("tag", "verslag")]).await);
@@ -338,19 +349,6 @@ async fn pages_fill_from_later_matches_when_the_newest_are_not_yours() {
     }
     shared.reverse();
     let query = [("q", "kwartier"), ("limit", "15")];
-    let mut seen = Vec::new();
-    let mut page = list(&app, &reader, &query).await;
-    loop {
-        let ids = ids(&page);
-        assert!(ids.len() <= 15);
-        seen.extend(ids);
-        let Some(cursor) = page["next_cursor"].as_str().map(str::to_owned) else {
-            break;
-        };
-        let mut next = query.to_vec();
-        next.push(("cursor", &cursor));
-        page = list(&app, &reader, &next).await;
-    }
-    assert_eq!(seen, shared);
+    assert_eq!(every_page(&app, &reader, &query, 15).await, shared);
     assert_eq!(search(&app, &author, "kwartier").await.len(), 20);
 }
