@@ -144,8 +144,9 @@ impl Application {
                 .wrap(from_fn(middleware::request_context))
         })
         .workers(workers)
-        // Every query runs on the blocking pool; threads beyond the connection pool would only
-        // wait for a connection, each holding its own stack and malloc arena.
+        // Queries run on the blocking pool (short SQLite reads on the workers, db::Near);
+        // threads beyond the connection pool would only wait for a connection, each holding
+        // its own stack.
         .worker_max_blocking_threads(blocking_threads(workers))
         .listen(listener)?
         .run();
