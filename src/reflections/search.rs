@@ -5,10 +5,11 @@
 //! emoji never reach the search engine as syntax: we cut the text into words ourselves and
 //! build the query from those, so no input can cause a syntax error or a 500.
 //!
-//! Backend-specific, and only in [`fts_match_seqs`]: on SQLite the FTS5 table `reflections_fts`
-//! (external content on `reflections.seq`, kept in sync by triggers, tokenizer `unicode61
-//! remove_diacritics 2`); on PostgreSQL the `reflection_search` tsvectors (the `simple`
-//! configuration over `unaccent`, kept in sync by a trigger, GIN-indexed).
+//! Backend-specific, and only here: on SQLite the FTS5 table `reflections_fts` (external content
+//! on `reflections.seq`, kept in sync by triggers, tokenizer `unicode61 remove_diacritics 2`),
+//! read newest first by [`newest_matches`]; on PostgreSQL the `reflection_search` tsvectors (the
+//! `simple` configuration over `unaccent`, kept in sync by a trigger, GIN-indexed), a condition
+//! of the page query ([`fts_match_seqs`]).
 
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Bool, Text};
