@@ -48,6 +48,20 @@ impl Near {
         }
     }
 
+    /// [`Near::read`] when `short`, else the blocking pool: for handlers whose reads are short
+    /// unless the request asks for a search.
+    pub async fn read_if<F, T>(&self, short: bool, f: F) -> Result<T, ApiError>
+    where
+        F: FnOnce(&mut DbConn) -> Result<T, ApiError> + Send + 'static,
+        T: Send + 'static,
+    {
+        if short {
+            self.read(f).await
+        } else {
+            run(&self.pool, f).await
+        }
+    }
+
     /// Runs the short read `f`: on SQLite here, with this thread's connection; on PostgreSQL on
     /// the blocking pool. A panic in `f` is a 500, as on the blocking pool, and its connection
     /// is dropped.

@@ -161,18 +161,16 @@ pub async fn list_members(
     let fetch = page.clone();
     // A name search reads every active member (LIKE); a plain page is one index walk, short
     // enough to run where the request is.
-    let searching = filter.q.as_deref().is_some_and(|q| !q.trim().is_empty());
-    let read = move |conn: &mut DbConn| {
-        let me = caller.member(conn)?;
-        let rows = queries::list(conn, &filter, &fetch)?;
-        let ids: Vec<_> = rows.iter().map(|r| r.id).collect();
-        Ok((me, rows, queries::network_ids(conn, &ids)?))
-    };
-    let (me, rows, mut networks) = if searching {
-        db::run(&state.pool, read).await?
-    } else {
-        state.near.read(read).await?
-    };
+    let short = filter.q.as_deref().is_none_or(|q| q.trim().is_empty());
+    let (me, rows, mut networks) = state
+        .near
+        .read_if(short, move |conn| {
+            let me = caller.member(conn)?;
+            let rows = queries::list(conn, &filter, &fetch)?;
+            let ids: Vec<_> = rows.iter().map(|r| r.id).collect();
+            Ok((me, rows, queries::network_ids(conn, &ids)?))
+        })
+        .await?;
     let (rows, next_cursor) =
         pagination::finish(rows, &page, |r| (r.display_name.clone(), r.id.to_string()));
     let items = rows

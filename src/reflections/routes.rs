@@ -192,24 +192,22 @@ pub async fn list_reflections(
         tag,
         search: Search::parse(query.q.as_deref())?,
     };
-    let searching = matches!(filter.search, Search::Words(_));
-    let read = move |conn: &mut DbConn| {
-        let me = caller.member(conn)?;
-        let rows = queries::list(conn, &me, &filter, &page)?;
-        let (rows, next_cursor) =
-            pagination::finish(rows, &page, |r| (r.created_at, r.id.to_string()));
-        Ok(ReflectionPage {
-            items: responses(conn, rows)?,
-            next_cursor,
-        })
-    };
     // A page read from the time-ordered indexes is short enough to run where the request is;
     // a search reads as many index entries as it must, on the blocking pool.
-    let page = if searching {
-        db::run(&state.pool, read).await?
-    } else {
-        state.near.read(read).await?
-    };
+    let short = !matches!(filter.search, Search::Words(_));
+    let page = state
+        .near
+        .read_if(short, move |conn| {
+            let me = caller.member(conn)?;
+            let rows = queries::list(conn, &me, &filter, &page)?;
+            let (rows, next_cursor) =
+                pagination::finish(rows, &page, |r| (r.created_at, r.id.to_string()));
+            Ok(ReflectionPage {
+                items: responses(conn, rows)?,
+                next_cursor,
+            })
+        })
+        .await?;
     Ok(HttpResponse::Ok().json(page))
 }
 
