@@ -16,7 +16,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use diesel::r2d2::ManageConnection;
 
-use super::{run, DbConn, DbPool, Manager};
+use super::{run, snapshot, DbConn, DbPool, Manager};
 use crate::config::DatabaseUrl;
 use crate::error::ApiError;
 
@@ -82,7 +82,7 @@ impl Near {
                 )
             })?,
         };
-        let result = catch_unwind(AssertUnwindSafe(|| f(&mut conn)))
+        let result = catch_unwind(AssertUnwindSafe(|| snapshot(&mut conn, f)))
             .map_err(|_| ApiError::Internal(anyhow::anyhow!("a read panicked")))?;
         if !self.manager.has_broken(&mut conn) {
             KEPT.with(|kept| *kept.borrow_mut() = Some((self.key, conn)));
@@ -140,5 +140,49 @@ mod tests {
             .await;
         assert!(matches!(panicked, Err(ApiError::Internal(_))));
         assert_ne!(near.read(cache_size).await.expect("fresh read"), 1234);
+    }
+
+    #[derive(QueryableByName)]
+    struct Count {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+
+    fn count(conn: &mut DbConn) -> Result<i64, ApiError> {
+        let rows: Vec<Count> = diesel::sql_query("SELECT count(*) AS n FROM t").load(conn)?;
+        Ok(rows.first().map_or(0, |r| r.n))
+    }
+
+    /// Every statement of one read sees the same snapshot, here and on the blocking pool: a
+    /// commit made between two of them shows only in the next read.
+    #[actix_web::test]
+    async fn a_read_sees_one_snapshot() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let url = DatabaseUrl::Sqlite(dir.path().join("t.db"));
+        let writable = super::super::connect(&url, 1).expect("pool");
+        writable
+            .get()
+            .expect("connection")
+            .batch_execute("CREATE TABLE t (x INTEGER); INSERT INTO t VALUES (1)")
+            .expect("table");
+        let near = Near::new(&url, super::super::readers(&url, 1).expect("pool"));
+
+        for on_the_pool in [false, true] {
+            let writer = writable.clone();
+            let counts = near
+                .read_if(!on_the_pool, move |conn| {
+                    let first = count(conn)?;
+                    writer
+                        .get()
+                        .expect("connection")
+                        .batch_execute("INSERT INTO t VALUES (2)")
+                        .expect("commit between two statements");
+                    Ok((first, count(conn)?))
+                })
+                .await
+                .expect("read");
+            assert_eq!(counts.0, counts.1, "pool: {on_the_pool}");
+            assert_eq!(near.read(count).await.expect("next read"), counts.0 + 1);
+        }
     }
 }
