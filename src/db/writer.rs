@@ -21,6 +21,7 @@ use diesel::r2d2::ManageConnection;
 use diesel::Connection;
 use tokio::sync::{mpsc, oneshot};
 
+use super::sqlite::{self, Checkpointer};
 use super::{begin_write, DbConn, Manager};
 use crate::config::DatabaseUrl;
 use crate::error::ApiError;
@@ -53,11 +54,18 @@ impl Writer {
             url: url.clone(),
             read_only: false,
         };
-        let conn = manager.connect()?;
+        let conn = connect(&manager)?;
+        let checkpointer = match url {
+            DatabaseUrl::Sqlite(_) => match manager.connect()? {
+                DbConn::Sqlite(conn) => Some(Checkpointer::start(conn)?),
+                DbConn::Postgres(_) => None,
+            },
+            DatabaseUrl::Postgres(_) => None,
+        };
         let (queue, jobs) = mpsc::channel(QUEUE);
         std::thread::Builder::new()
             .name("db-writer".into())
-            .spawn(move || serve(manager, conn, jobs))?;
+            .spawn(move || serve(manager, conn, jobs, checkpointer))?;
         Ok(Writer { queue })
     }
 }
@@ -111,9 +119,23 @@ fn commit_failed(e: &diesel::result::Error) -> ApiError {
     ApiError::Unavailable("The database could not store this change; try again shortly.".into())
 }
 
+/// The writer's connection: the manager's, with the writer's own settings on SQLite.
+fn connect(manager: &Manager) -> Result<DbConn, diesel::r2d2::Error> {
+    let mut conn = manager.connect()?;
+    if let DbConn::Sqlite(inner) = &mut conn {
+        sqlite::configure_writer(inner).map_err(diesel::r2d2::Error::QueryError)?;
+    }
+    Ok(conn)
+}
+
 /// The writer thread: takes the first waiting write, opens a transaction, takes in whatever
 /// else arrives while it runs (up to the group bounds), commits, answers everyone.
-fn serve(manager: Manager, mut conn: DbConn, mut jobs: mpsc::Receiver<Job>) {
+fn serve(
+    manager: Manager,
+    mut conn: DbConn,
+    mut jobs: mpsc::Receiver<Job>,
+    checkpointer: Option<Checkpointer>,
+) {
     while let Some(first) = jobs.blocking_recv() {
         if let Err(e) = begin_write(&mut conn) {
             // Nothing ran: the first write fails alone, and the next one tries again.
@@ -153,6 +175,8 @@ fn serve(manager: Manager, mut conn: DbConn, mut jobs: mpsc::Receiver<Job>) {
         }
         if outcome.is_err() {
             conn = recover(&manager, conn);
+        } else if let Some(checkpointer) = &checkpointer {
+            checkpointer.nudge();
         }
     }
 }
@@ -175,7 +199,7 @@ fn recover(manager: &Manager, mut conn: DbConn) -> DbConn {
         return conn;
     }
     loop {
-        match manager.connect() {
+        match connect(manager) {
             Ok(fresh) => return fresh,
             Err(e) => {
                 tracing::error!(error = %e, "the writer cannot reconnect; retrying");
@@ -269,6 +293,40 @@ mod tests {
         }
         let expected: Vec<i64> = (0..200).filter(|i| i % 4 == 0 || i % 4 == 3).collect();
         assert_eq!(stored(&url), expected);
+    }
+
+    /// Commits reach the database file without the writer checkpointing (its own threshold is
+    /// ~40 MiB of log): the checkpointer copies them while the log is still far below it.
+    #[actix_web::test]
+    async fn the_checkpointer_copies_commits_into_the_database_file() {
+        let (dir, url) = database();
+        let file = dir.path().join("t.db");
+        let before = std::fs::metadata(&file).expect("database file").len();
+        let writer = Writer::start(&url).expect("writer");
+        for i in 0..64i64 {
+            write(&writer, move |conn| {
+                diesel::sql_query("INSERT INTO t (x) VALUES (?)")
+                    .bind::<BigInt, _>(i)
+                    .execute(conn)?;
+                // ~16 KiB per write: a mebibyte in all, 256 pages of log.
+                conn.batch_execute(&format!(
+                    "CREATE TABLE IF NOT EXISTS pad (p); INSERT INTO pad VALUES (randomblob(16384) || {i});"
+                ))?;
+                Ok(())
+            })
+            .await
+            .expect("write");
+        }
+        let deadline = Instant::now() + Duration::from_secs(10);
+        let mut size = before;
+        while size < before + (1 << 20) && Instant::now() < deadline {
+            actix_web::rt::time::sleep(Duration::from_millis(50)).await;
+            size = std::fs::metadata(&file).expect("database file").len();
+        }
+        assert!(
+            size >= before + (1 << 20),
+            "the database file stayed at {size} bytes (from {before})"
+        );
     }
 
     /// The service's read connections refuse to write, so a write that bypasses the writer
