@@ -110,7 +110,7 @@ fn search_newest(
     words: &[String],
     page: &PageRequest<NaiveDateTime>,
 ) -> Result<Vec<ReflectionRow>, ApiError> {
-    let expression = search::fts5_expression(words);
+    let expression = search::sqlite_expression(conn, words)?;
     let want = usize::try_from(page.fetch()).unwrap_or(usize::MAX);
     let mut below: Option<i64> = match &page.after {
         Some((_, id)) => reflections::table
@@ -689,6 +689,66 @@ mod tests {
             .expect("stamps");
         assert_eq!(stamps.len(), 51);
         assert!(stamps.windows(2).all(|w| w[0] < w[1]), "{stamps:?}");
+    }
+
+    /// ASCII word prefixes become the indexed words they cover; other words, and prefixes that
+    /// cover too many words, stay prefix terms. Either way a search finds the same reflections.
+    #[test]
+    fn ascii_prefixes_are_spelled_out_as_the_words_they_cover() {
+        let mut conn = database();
+        let author = insert_member(&mut conn, Role::Member);
+        let many: Vec<String> = (0..40).map(|i| format!("wijk{i}")).collect();
+        for body in [
+            "De rol van de regisseur",
+            "Rollen en rolverdeling in één wijk",
+            "Romeinse cijfers",
+            many.join(" ").as_str(),
+        ] {
+            let reflection = NewReflection {
+                title: "Kwartiermaker".into(),
+                body: body.into(),
+                session_id: None,
+                network_id: None,
+                tensions: Vec::new(),
+                tags: Vec::new(),
+                competence: None,
+                visibility: Visibility::Community,
+            };
+            insert(&mut conn, author.id, &reflection).expect("insert");
+        }
+        let words = |list: &[&str]| list.iter().map(|w| (*w).to_owned()).collect::<Vec<_>>();
+        let spelled = |conn: &mut DbConn, list: &[&str]| {
+            search::sqlite_expression(conn, &words(list)).expect("expression")
+        };
+
+        assert_eq!(
+            spelled(&mut conn, &["ROL", "een"]),
+            r#"("rol" OR "rollen" OR "rolverdeling") AND ("een")"#
+        );
+        assert_eq!(spelled(&mut conn, &["één"]), r#""één"*"#);
+        assert_eq!(spelled(&mut conn, &["wijk"]), r#""wijk"*"#);
+        assert_eq!(spelled(&mut conn, &["zzz"]), r#""zzz"*"#);
+
+        for list in [
+            &["rol"][..],
+            &["ROL", "een"],
+            &["één"],
+            &["wijk"],
+            &["wijk1"],
+            &["zzz"],
+        ] {
+            let by_prefix = search::newest_matches(
+                &mut conn,
+                &search::fts5_expression(&words(list)),
+                None,
+                100,
+            )
+            .expect("prefix search");
+            let expression = spelled(&mut conn, list);
+            let spelled_out =
+                search::newest_matches(&mut conn, &expression, None, 100).expect("search");
+            assert_eq!(spelled_out, by_prefix, "{list:?}: {expression}");
+        }
     }
 
     #[test]

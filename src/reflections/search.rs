@@ -7,7 +7,8 @@
 //!
 //! Backend-specific, and only here: on SQLite the FTS5 table `reflections_fts` (external content
 //! on `reflections.seq`, kept in sync by triggers, tokenizer `unicode61 remove_diacritics 2`),
-//! read newest first by [`newest_matches`]; on PostgreSQL the `reflection_search` tsvectors (the
+//! read newest first by [`newest_matches`], with ASCII word prefixes spelled out as the words
+//! they cover ([`sqlite_expression`]); on PostgreSQL the `reflection_search` tsvectors (the
 //! `simple` configuration over `unaccent`, kept in sync by a trigger, GIN-indexed), a condition
 //! of the page query ([`fts_match_seqs`]).
 
@@ -72,8 +73,8 @@ fn words(q: &str) -> Vec<String> {
 pub fn fts5_expression(words: &[String]) -> String {
     words
         .iter()
-        // Words cannot contain `"`, but escaping keeps the quoting right whatever changes here.
-        .map(|word| format!("\"{}\"*", word.replace('"', "\"\"")))
+        // Words cannot contain `"`, but quoting escapes it whatever changes here.
+        .map(|word| format!("{}*", quoted(word)))
         .collect::<Vec<_>>()
         .join(" ")
 }
@@ -117,6 +118,77 @@ pub fn fts_match_seqs(words: &[String], dialect: Dialect) -> ReflectionCondition
             .sql(")))"),
         ),
     }
+}
+
+/// At most this many indexed words stand in for one word prefix (see [`sqlite_expression`]).
+const SPELLED_OUT_MAX: i64 = 32;
+
+#[derive(diesel::QueryableByName)]
+struct Term {
+    #[diesel(sql_type = Text)]
+    term: String,
+}
+
+/// The FTS5 query for `words` on SQLite: [`fts5_expression`], except that a word prefix that
+/// covers at most [`SPELLED_OUT_MAX`] indexed words is spelled out as those words
+/// (`("rol" OR "rollen" OR "rolverdeling")`, read from the index's vocabulary).
+///
+/// FTS5 answers a prefix term by merging the matches of every word it covers before it
+/// returns the first one, so its cost grows with the log (at a million reflections, most of a
+/// search's time). An `OR` of words it reads lazily, newest first, and stops at the page.
+/// Only ASCII words are spelled out: the vocabulary holds words as the tokenizer folded them
+/// (`één` as `een`), and for ASCII that folding is lowercasing; other words, and prefixes that
+/// cover more words, stay prefix terms, which match the same reflections.
+pub fn sqlite_expression(conn: &mut DbConn, words: &[String]) -> diesel::QueryResult<String> {
+    let mut parts = Vec::with_capacity(words.len());
+    for word in words {
+        let spelled = if word.is_ascii() {
+            covered_words(conn, &word.to_ascii_lowercase())?
+        } else {
+            None
+        };
+        parts.push(match spelled {
+            Some(terms) if !terms.is_empty() => format!(
+                "({})",
+                terms
+                    .iter()
+                    .map(|term| quoted(term))
+                    .collect::<Vec<_>>()
+                    .join(" OR ")
+            ),
+            _ => format!("{}*", quoted(word)),
+        });
+    }
+    // FTS5 takes juxtaposition for AND between words but not before a parenthesis.
+    Ok(parts.join(" AND "))
+}
+
+/// The indexed words that start with `prefix` (lowercase ASCII), or `None` when there are more
+/// than [`SPELLED_OUT_MAX`].
+fn covered_words(conn: &mut DbConn, prefix: &str) -> diesel::QueryResult<Option<Vec<String>>> {
+    // Every word that starts with `prefix` sorts from `prefix` up to, not including, `prefix`
+    // with its last character raised by one (`rol` .. `rom`).
+    let mut end = prefix.as_bytes().to_vec();
+    if let Some(last) = end.last_mut() {
+        *last += 1;
+    }
+    let end = String::from_utf8(end).unwrap_or_default();
+    let terms: Vec<Term> = diesel::sql_query(
+        "SELECT term FROM reflections_fts_vocab WHERE term >= ? AND term < ? LIMIT ?",
+    )
+    .bind::<Text, _>(prefix)
+    .bind::<Text, _>(end)
+    .bind::<BigInt, _>(SPELLED_OUT_MAX + 1)
+    .load(conn)?;
+    Ok(
+        (terms.len() <= usize::try_from(SPELLED_OUT_MAX).unwrap_or(usize::MAX))
+            .then(|| terms.into_iter().map(|t| t.term).collect()),
+    )
+}
+
+/// `word` as an FTS5 string: in double quotes, any double quote doubled.
+fn quoted(word: &str) -> String {
+    format!("\"{}\"", word.replace('"', "\"\""))
 }
 
 #[derive(diesel::QueryableByName)]
