@@ -52,6 +52,8 @@ pub struct AppState {
     pub near: db::Near,
     /// Writes: one at a time, committed in groups (see [`db::write`]).
     pub writer: db::Writer,
+    /// The full-text index's words that searches looked up (SQLite).
+    pub vocabulary: std::sync::Arc<reflections::search::Vocabulary>,
     pub settings: Settings,
     pub keys: auth::token::Keys,
 }
@@ -114,6 +116,7 @@ impl Application {
             pool,
             near,
             writer,
+            vocabulary: std::sync::Arc::default(),
             settings,
             keys,
         });

@@ -14,6 +14,8 @@
 //! - No blocking-pool thread is parked on a lock while it waits for its turn.
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use diesel::connection::TransactionManager;
@@ -45,6 +47,7 @@ type Reply = Box<dyn FnOnce(Result<(), &diesel::result::Error>) + Send>;
 #[derive(Clone)]
 pub struct Writer {
     queue: mpsc::Sender<Job>,
+    commits: Arc<AtomicU64>,
 }
 
 impl Writer {
@@ -63,10 +66,18 @@ impl Writer {
             DatabaseUrl::Postgres(_) => None,
         };
         let (queue, jobs) = mpsc::channel(QUEUE);
+        let commits = Arc::new(AtomicU64::new(0));
+        let counted = Arc::clone(&commits);
         std::thread::Builder::new()
             .name("db-writer".into())
-            .spawn(move || serve(manager, conn, jobs, checkpointer))?;
-        Ok(Writer { queue })
+            .spawn(move || serve(manager, conn, jobs, checkpointer, &counted))?;
+        Ok(Writer { queue, commits })
+    }
+
+    /// How many groups the writer has committed so far. A read whose transaction begins after
+    /// this is read sees at least those commits.
+    pub fn commits(&self) -> u64 {
+        self.commits.load(Ordering::Acquire)
     }
 }
 
@@ -135,6 +146,7 @@ fn serve(
     mut conn: DbConn,
     mut jobs: mpsc::Receiver<Job>,
     checkpointer: Option<Checkpointer>,
+    commits: &AtomicU64,
 ) {
     while let Some(first) = jobs.blocking_recv() {
         if let Err(e) = begin_write(&mut conn) {
@@ -175,8 +187,11 @@ fn serve(
         }
         if outcome.is_err() {
             conn = recover(&manager, conn);
-        } else if let Some(checkpointer) = &checkpointer {
-            checkpointer.nudge();
+        } else {
+            commits.fetch_add(1, Ordering::Release);
+            if let Some(checkpointer) = &checkpointer {
+                checkpointer.nudge();
+            }
         }
     }
 }

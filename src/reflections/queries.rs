@@ -11,7 +11,7 @@ use diesel::dsl::{count_star, exists};
 use diesel::prelude::*;
 
 use super::model::{CommentRow, ReflectionRow};
-use super::search::{self, Search};
+use super::search::{self, Search, VocabularyAsOf};
 use super::types::{CommentId, NewReflection, ReflectionChange, ReflectionId};
 use super::visibility::{self, ReflectionCondition};
 use crate::auth::AuthMember;
@@ -64,11 +64,12 @@ pub fn list(
     viewer: &AuthMember,
     filter: &ReflectionFilter,
     page: &PageRequest<NaiveDateTime>,
+    vocabulary: &VocabularyAsOf<'_>,
 ) -> Result<Vec<ReflectionRow>, ApiError> {
     match &filter.search {
         Search::Nothing => return Ok(Vec::new()),
         Search::Words(words) if conn.dialect() == Dialect::Sqlite => {
-            return search_newest(conn, viewer, filter, words, page);
+            return search_newest(conn, viewer, filter, words, page, vocabulary);
         }
         _ => {}
     }
@@ -109,8 +110,9 @@ fn search_newest(
     filter: &ReflectionFilter,
     words: &[String],
     page: &PageRequest<NaiveDateTime>,
+    vocabulary: &VocabularyAsOf<'_>,
 ) -> Result<Vec<ReflectionRow>, ApiError> {
-    let expression = search::sqlite_expression(conn, words)?;
+    let expression = search::sqlite_expression(conn, words, vocabulary)?;
     let want = usize::try_from(page.fetch()).unwrap_or(usize::MAX);
     let mut below: Option<i64> = match &page.after {
         Some((_, id)) => reflections::table
@@ -662,16 +664,7 @@ mod tests {
     fn created_at_grows_with_seq() {
         let mut conn = database();
         let author = insert_member(&mut conn, Role::Member);
-        let reflection = NewReflection {
-            title: "Kwartiermaker".into(),
-            body: "Wie neemt de regie?".into(),
-            session_id: None,
-            network_id: None,
-            tensions: Vec::new(),
-            tags: Vec::new(),
-            competence: None,
-            visibility: Visibility::Community,
-        };
+        let reflection = community_reflection("Wie neemt de regie?");
         // Quicker than the clock's microseconds, and once behind it.
         for _ in 0..50 {
             insert(&mut conn, author.id, &reflection).expect("insert");
@@ -704,21 +697,11 @@ mod tests {
             "Romeinse cijfers",
             many.join(" ").as_str(),
         ] {
-            let reflection = NewReflection {
-                title: "Kwartiermaker".into(),
-                body: body.into(),
-                session_id: None,
-                network_id: None,
-                tensions: Vec::new(),
-                tags: Vec::new(),
-                competence: None,
-                visibility: Visibility::Community,
-            };
-            insert(&mut conn, author.id, &reflection).expect("insert");
+            insert_body(&mut conn, &author, body);
         }
-        let words = |list: &[&str]| list.iter().map(|w| (*w).to_owned()).collect::<Vec<_>>();
+        let vocabulary = search::Vocabulary::default();
         let spelled = |conn: &mut DbConn, list: &[&str]| {
-            search::sqlite_expression(conn, &words(list)).expect("expression")
+            search::sqlite_expression(conn, &words(list), &vocabulary.as_of(0)).expect("expression")
         };
 
         assert_eq!(
@@ -749,6 +732,55 @@ mod tests {
                 search::newest_matches(&mut conn, &expression, None, 100).expect("search");
             assert_eq!(spelled_out, by_prefix, "{list:?}: {expression}");
         }
+    }
+
+    fn community_reflection(body: &str) -> NewReflection {
+        NewReflection {
+            title: "Kwartiermaker".into(),
+            body: body.into(),
+            session_id: None,
+            network_id: None,
+            tensions: Vec::new(),
+            tags: Vec::new(),
+            competence: None,
+            visibility: Visibility::Community,
+        }
+    }
+
+    fn insert_body(conn: &mut DbConn, author: &AuthMember, body: &str) {
+        insert(conn, author.id, &community_reflection(body)).expect("insert");
+    }
+
+    fn words(list: &[&str]) -> Vec<String> {
+        list.iter().map(|w| (*w).to_owned()).collect()
+    }
+
+    /// A spelled-out prefix is kept while the writer's commit count stays the same, and read
+    /// again by the first read that begins after a further commit.
+    #[test]
+    fn spelled_out_prefixes_are_kept_until_the_next_commit() {
+        let mut conn = database();
+        let author = insert_member(&mut conn, Role::Member);
+        insert_body(&mut conn, &author, "De rol van de regisseur");
+        let vocabulary = search::Vocabulary::default();
+        let spelled = |conn: &mut DbConn, commits: u64| {
+            search::sqlite_expression(conn, &words(&["rol"]), &vocabulary.as_of(commits))
+                .expect("expression")
+        };
+        assert_eq!(spelled(&mut conn, 7), r#"("rol")"#);
+
+        insert_body(&mut conn, &author, "Een rolmodel");
+        // Kept: as of commit 7 nothing new can be in the index.
+        assert_eq!(spelled(&mut conn, 7), r#"("rol")"#);
+        // A read after the next commit reads the vocabulary again, and keeps that.
+        assert_eq!(spelled(&mut conn, 8), r#"("rol" OR "rolmodel")"#);
+        insert_body(&mut conn, &author, "Rolstoel");
+        assert_eq!(spelled(&mut conn, 8), r#"("rol" OR "rolmodel")"#);
+        // A read that began before the latest commit never uses what a later one kept.
+        assert_eq!(
+            spelled(&mut conn, 7),
+            r#"("rol" OR "rolmodel" OR "rolstoel")"#
+        );
     }
 
     #[test]
@@ -875,11 +907,13 @@ mod tests {
                 search: Search::parse(Some("medewerk")).expect("search"),
                 ..Default::default()
             };
-            let mut listed: Vec<ReflectionId> = list(&mut conn, me, &filter, &first_page())
-                .expect("list")
-                .into_iter()
-                .map(|r| r.id)
-                .collect();
+            let vocabulary = search::Vocabulary::default();
+            let mut listed: Vec<ReflectionId> =
+                list(&mut conn, me, &filter, &first_page(), &vocabulary.as_of(0))
+                    .expect("list")
+                    .into_iter()
+                    .map(|r| r.id)
+                    .collect();
             listed.sort();
             assert_eq!(listed, expected, "list for {}", me.role);
         }

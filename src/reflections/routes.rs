@@ -195,11 +195,15 @@ pub async fn list_reflections(
     // A page read from the time-ordered indexes is short enough to run where the request is;
     // a search reads as many index entries as it must, on the blocking pool.
     let short = !matches!(filter.search, Search::Words(_));
+    // Read before the read begins (see `Vocabulary::as_of`).
+    let commits = state.writer.commits();
+    let vocabulary = state.vocabulary.clone();
     let page = state
         .near
         .read_if(short, move |conn| {
             let me = caller.member(conn)?;
-            let rows = queries::list(conn, &me, &filter, &page)?;
+            let vocabulary = vocabulary.as_of(commits);
+            let rows = queries::list(conn, &me, &filter, &page, &vocabulary)?;
             let (rows, next_cursor) =
                 pagination::finish(rows, &page, |r| (r.created_at, r.id.to_string()));
             Ok(ReflectionPage {

@@ -12,6 +12,10 @@
 //! `simple` configuration over `unaccent`, kept in sync by a trigger, GIN-indexed), a condition
 //! of the page query ([`fts_match_seqs`]).
 
+use std::collections::HashMap;
+use std::sync::{Mutex, PoisonError};
+use std::time::{Duration, Instant};
+
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Bool, Text};
 
@@ -139,11 +143,15 @@ struct Term {
 /// Only ASCII words are spelled out: the vocabulary holds words as the tokenizer folded them
 /// (`één` as `een`), and for ASCII that folding is lowercasing; other words, and prefixes that
 /// cover more words, stay prefix terms, which match the same reflections.
-pub fn sqlite_expression(conn: &mut DbConn, words: &[String]) -> diesel::QueryResult<String> {
+pub fn sqlite_expression(
+    conn: &mut DbConn,
+    words: &[String],
+    vocabulary: &VocabularyAsOf<'_>,
+) -> diesel::QueryResult<String> {
     let mut parts = Vec::with_capacity(words.len());
     for word in words {
         let spelled = if word.is_ascii() {
-            covered_words(conn, &word.to_ascii_lowercase())?
+            vocabulary.covered_words(conn, &word.to_ascii_lowercase())?
         } else {
             None
         };
@@ -161,6 +169,89 @@ pub fn sqlite_expression(conn: &mut DbConn, words: &[String]) -> diesel::QueryRe
     }
     // FTS5 takes juxtaposition for AND between words but not before a parenthesis.
     Ok(parts.join(" AND "))
+}
+
+/// How long spelled-out prefixes are kept at most: writes that this service commits make it
+/// forget them at once, writes by another process (`seed-demo` beside a running service)
+/// after this long.
+const VOCABULARY_KEPT: Duration = Duration::from_secs(5);
+/// At most this many prefixes are kept; then they are forgotten and gathered again.
+const VOCABULARY_PREFIXES: usize = 4096;
+
+/// The prefixes that searches spelled out, kept until the service's next committed write.
+///
+/// The vocabulary table reads a word's every match to count them, so looking a prefix up
+/// costs as much as FTS5's own prefix merge (at a million reflections, most of a search's
+/// time); while nothing is written, the answer stays the same. One per database.
+#[derive(Default)]
+pub struct Vocabulary {
+    kept: Mutex<Kept>,
+}
+
+#[derive(Default)]
+struct Kept {
+    /// The writer's commit count these were read at.
+    commits: u64,
+    since: Option<Instant>,
+    prefixes: HashMap<String, Option<Vec<String>>>,
+}
+
+impl Vocabulary {
+    /// The vocabulary as a read sees it that begins after the writer's `commits`-th commit
+    /// (read the count before the read's transaction begins).
+    pub fn as_of(&self, commits: u64) -> VocabularyAsOf<'_> {
+        VocabularyAsOf {
+            vocabulary: self,
+            commits,
+        }
+    }
+
+    fn kept(&self) -> std::sync::MutexGuard<'_, Kept> {
+        self.kept.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+/// [`Vocabulary`] for one read.
+pub struct VocabularyAsOf<'a> {
+    vocabulary: &'a Vocabulary,
+    commits: u64,
+}
+
+impl VocabularyAsOf<'_> {
+    /// [`covered_words`], remembered for as long as no write is committed.
+    fn covered_words(
+        &self,
+        conn: &mut DbConn,
+        prefix: &str,
+    ) -> diesel::QueryResult<Option<Vec<String>>> {
+        {
+            let mut kept = self.vocabulary.kept();
+            let stale = kept
+                .since
+                .is_none_or(|since| since.elapsed() > VOCABULARY_KEPT);
+            if self.commits > kept.commits || stale {
+                *kept = Kept {
+                    commits: self.commits.max(kept.commits),
+                    since: Some(Instant::now()),
+                    prefixes: HashMap::new(),
+                };
+            }
+            if kept.commits == self.commits {
+                if let Some(words) = kept.prefixes.get(prefix) {
+                    return Ok(words.clone());
+                }
+            }
+        }
+        let words = covered_words(conn, prefix)?;
+        let mut kept = self.vocabulary.kept();
+        if kept.commits == self.commits {
+            if kept.prefixes.len() >= VOCABULARY_PREFIXES {
+                kept.prefixes.clear();
+            }
+            kept.prefixes.insert(prefix.to_owned(), words.clone());
+        }
+        Ok(words)
+    }
 }
 
 /// The indexed words that start with `prefix` (lowercase ASCII), or `None` when there are more

@@ -273,6 +273,47 @@ async fn the_index_follows_edits_and_deletions() {
     assert_eq!(app.count(index), 0);
 }
 
+/// A prefix that a search has just spelled out as the words it covers ("rol" as "rol") finds
+/// a reflection written right after it with a new word it covers ("rolmodel"), and an edit
+/// that brings one in.
+#[actix_web::test]
+async fn a_new_word_is_found_by_the_prefix_searched_just_before() {
+    let app = spawn_app().await;
+    let member = app.member("member").await;
+    let titled = |title: &'static str| {
+        let body = with(reflection_body(), json!({ "title": title }));
+        let (app, member) = (&app, &member);
+        async move {
+            let created = reflect(app, member, &body).await;
+            created["id"].as_str().expect("id").to_owned()
+        }
+    };
+    let first = titled("De rol van de kwartiermaker").await;
+    assert_eq!(search(&app, &member, "rol").await, [first.as_str()]);
+    assert_eq!(search(&app, &member, "rol").await, [first.as_str()]);
+
+    let second = titled("Een rolmodel in de wijk").await;
+    assert_eq!(
+        search(&app, &member, "rol").await,
+        [second.as_str(), first.as_str()]
+    );
+
+    let third = titled("Spiegelen in de intervisie").await;
+    assert_eq!(search(&app, &member, "rol").await.len(), 2);
+    let res = app
+        .patch_as(
+            &member,
+            &format!("/reflections/{third}"),
+            &json!({"title": "Rolverdeling"}),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(
+        search(&app, &member, "rol").await,
+        [third.as_str(), second.as_str(), first.as_str()]
+    );
+}
+
 #[actix_web::test]
 async fn search_shows_only_what_the_viewer_may_read() {
     let app = spawn_app().await;
