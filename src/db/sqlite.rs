@@ -49,8 +49,10 @@ const CHECKPOINT_PAUSE: Duration = Duration::from_millis(100);
 /// and syncs both files (a sixth of the writer's time in W1's profile). Here the writer nudges
 /// the checkpointer after each commit; it waits a moment so that one checkpoint covers many
 /// commits, then runs a `PASSIVE` one, which never waits for the writer or for readers and
-/// copies whatever they no longer need. The writer's next transaction then starts the log
-/// from its beginning again. The thread ends when the writer does.
+/// copies whatever they no longer need. Once a checkpoint has copied the whole log, the
+/// writer's next transaction starts it from its beginning again; under a steady stream of
+/// writes that moment may not come, and the log grows to the writer's own threshold (above),
+/// where a checkpoint at a commit copies it all. The thread ends when the writer does.
 pub(super) struct Checkpointer {
     nudge: SyncSender<()>,
 }
