@@ -64,27 +64,34 @@ fn new_memory(blocks: usize) -> Vec<Block> {
 }
 
 /// Runs `work` on the blocking pool once a permit is free, with that permit's working memory.
+/// The permit goes with the work: a caller that gives up (the client went away) does not free
+/// it before the hash is done, so no more hashes ever run, or hold memory, than there are
+/// permits.
 async fn with_permit<T, F>(work: F) -> Result<T, ApiError>
 where
     T: Send + 'static,
     F: FnOnce(&mut [Block]) -> T + Send + 'static,
 {
     let hashing = hashing();
-    let _permit = hashing.permits.acquire().await.context("hash permits")?;
-    let kept = hashing
-        .memory
-        .lock()
-        .unwrap_or_else(PoisonError::into_inner)
-        .pop();
-    let mut memory = kept.unwrap_or_else(|| new_memory(params().block_count()));
-    let (result, memory) = web::block(move || (work(&mut memory), memory))
-        .await
-        .context("hash task")?;
-    hashing
-        .memory
-        .lock()
-        .unwrap_or_else(PoisonError::into_inner)
-        .push(memory);
+    let permit = hashing.permits.acquire().await.context("hash permits")?;
+    let result = web::block(move || {
+        let _permit = permit;
+        let kept = hashing
+            .memory
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .pop();
+        let mut memory = kept.unwrap_or_else(|| new_memory(params().block_count()));
+        let result = work(&mut memory);
+        hashing
+            .memory
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(memory);
+        result
+    })
+    .await
+    .context("hash task")?;
     Ok(result)
 }
 
@@ -281,6 +288,41 @@ mod tests {
         assert!(Argon2::default()
             .verify_password(password.expose().as_bytes(), &parsed)
             .is_ok());
+    }
+
+    /// Callers that give up while their hash waits or runs (clients that went away) free no
+    /// permit early: no more hashes run at once than there are permits.
+    #[actix_web::test]
+    async fn a_caller_that_gives_up_keeps_its_permit_until_the_hash_is_done() {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        use std::sync::Arc;
+
+        let running = Arc::new(AtomicUsize::new(0));
+        let most = Arc::new(AtomicUsize::new(0));
+        let start = |running: &Arc<AtomicUsize>, most: &Arc<AtomicUsize>| {
+            let (running, most) = (Arc::clone(running), Arc::clone(most));
+            actix_web::rt::spawn(with_permit(move |_| {
+                let now = running.fetch_add(1, Ordering::SeqCst) + 1;
+                most.fetch_max(now, Ordering::SeqCst);
+                std::thread::sleep(std::time::Duration::from_millis(100));
+                running.fetch_sub(1, Ordering::SeqCst);
+            }))
+        };
+        let abandoned: Vec<_> = (0..4).map(|_| start(&running, &most)).collect();
+        actix_web::rt::time::sleep(std::time::Duration::from_millis(20)).await;
+        for task in &abandoned {
+            task.abort();
+        }
+        let awaited: Vec<_> = (0..4).map(|_| start(&running, &most)).collect();
+        for task in awaited {
+            task.await.expect("task").expect("hash");
+        }
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        assert!(
+            most.load(Ordering::SeqCst) <= concurrent_hashes(cores),
+            "{} at once",
+            most.load(Ordering::SeqCst)
+        );
     }
 
     #[test]
