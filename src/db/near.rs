@@ -109,8 +109,9 @@ mod tests {
         Ok(rows.first().map_or(0, |r| r.cache_size))
     }
 
-    #[actix_web::test]
-    async fn reads_on_this_thread_keep_one_connection_and_survive_a_panic() {
+    /// A fresh SQLite file with a table `t` holding one row, a writable pool on it and a
+    /// `Near` over its read pool; the folder lives as long as the guard.
+    fn database() -> (tempfile::TempDir, DbPool, Near) {
         let dir = tempfile::tempdir().expect("temp dir");
         let url = DatabaseUrl::Sqlite(dir.path().join("t.db"));
         let writable = super::super::connect(&url, 1).expect("pool");
@@ -120,6 +121,12 @@ mod tests {
             .batch_execute("CREATE TABLE t (x INTEGER); INSERT INTO t VALUES (1)")
             .expect("table");
         let near = Near::new(&url, super::super::readers(&url, 1).expect("pool"));
+        (dir, writable, near)
+    }
+
+    #[actix_web::test]
+    async fn reads_on_this_thread_keep_one_connection_and_survive_a_panic() {
+        let (_dir, _writable, near) = database();
 
         // The thread's connection is opened once and kept: a setting made by one read is seen
         // by the next.
@@ -157,15 +164,7 @@ mod tests {
     /// commit made between two of them shows only in the next read.
     #[actix_web::test]
     async fn a_read_sees_one_snapshot() {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let url = DatabaseUrl::Sqlite(dir.path().join("t.db"));
-        let writable = super::super::connect(&url, 1).expect("pool");
-        writable
-            .get()
-            .expect("connection")
-            .batch_execute("CREATE TABLE t (x INTEGER); INSERT INTO t VALUES (1)")
-            .expect("table");
-        let near = Near::new(&url, super::super::readers(&url, 1).expect("pool"));
+        let (_dir, writable, near) = database();
 
         for on_the_pool in [false, true] {
             let writer = writable.clone();
