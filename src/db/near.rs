@@ -99,14 +99,23 @@ mod tests {
     use super::*;
 
     #[derive(QueryableByName)]
-    struct CacheSize {
+    struct Number {
         #[diesel(sql_type = diesel::sql_types::BigInt)]
-        cache_size: i64,
+        n: i64,
+    }
+
+    /// The one number `sql` selects, as `n`.
+    fn number(conn: &mut DbConn, sql: &str) -> Result<i64, ApiError> {
+        let rows: Vec<Number> = diesel::sql_query(sql).load(conn)?;
+        Ok(rows.first().map_or(0, |r| r.n))
     }
 
     fn cache_size(conn: &mut DbConn) -> Result<i64, ApiError> {
-        let rows: Vec<CacheSize> = diesel::sql_query("PRAGMA cache_size").load(conn)?;
-        Ok(rows.first().map_or(0, |r| r.cache_size))
+        number(conn, "SELECT cache_size AS n FROM pragma_cache_size()")
+    }
+
+    fn count(conn: &mut DbConn) -> Result<i64, ApiError> {
+        number(conn, "SELECT count(*) AS n FROM t")
     }
 
     /// A fresh SQLite file with a table `t` holding one row, a writable pool on it and a
@@ -147,17 +156,6 @@ mod tests {
             .await;
         assert!(matches!(panicked, Err(ApiError::Internal(_))));
         assert_ne!(near.read(cache_size).await.expect("fresh read"), 1234);
-    }
-
-    #[derive(QueryableByName)]
-    struct Count {
-        #[diesel(sql_type = diesel::sql_types::BigInt)]
-        n: i64,
-    }
-
-    fn count(conn: &mut DbConn) -> Result<i64, ApiError> {
-        let rows: Vec<Count> = diesel::sql_query("SELECT count(*) AS n FROM t").load(conn)?;
-        Ok(rows.first().map_or(0, |r| r.n))
     }
 
     /// Every statement of one read sees the same snapshot, here and on the blocking pool: a
