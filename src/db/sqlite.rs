@@ -111,3 +111,40 @@ pub(super) fn backup(conn: &mut SqliteConnection, to: &Path) -> anyhow::Result<(
         .with_context(|| format!("write the backup to {}", to.display()))?;
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use diesel::sql_types::Text;
+    use diesel::{Connection, QueryableByName, RunQueryDsl, SqliteConnection};
+
+    #[derive(QueryableByName)]
+    struct CompileOption {
+        #[diesel(sql_type = Text)]
+        compile_options: String,
+    }
+
+    /// The bundled SQLite is built with the options `.cargo/config.toml` gives it (a build
+    /// that misses them, e.g. run from a folder where cargo does not read that file, is slower
+    /// without failing anywhere else).
+    #[test]
+    fn sqlite_is_built_with_our_options() {
+        let mut conn = SqliteConnection::establish(":memory:").expect("in-memory database");
+        let options: Vec<String> =
+            diesel::sql_query("SELECT compile_options FROM pragma_compile_options")
+                .load::<CompileOption>(&mut conn)
+                .expect("compile options")
+                .into_iter()
+                .map(|o| o.compile_options)
+                .collect();
+        for wanted in ["ENABLE_QPSG", "DEFAULT_MEMSTATUS=0", "THREADSAFE=2"] {
+            assert!(
+                options.iter().any(|o| o == wanted),
+                "{wanted} missing: {options:?}"
+            );
+        }
+        assert!(
+            !options.iter().any(|o| o == "ENABLE_MEMORY_MANAGEMENT"),
+            "ENABLE_MEMORY_MANAGEMENT is on: {options:?}"
+        );
+    }
+}
