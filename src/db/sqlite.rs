@@ -1,14 +1,16 @@
 //! SQLite specifics: connection pragmas, the data folder and online backup.
 
 use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
+use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
 use diesel::connection::SimpleConnection;
-use diesel::sql_types::Text;
+use diesel::sql_types::{BigInt, Text};
 use diesel::sqlite::SqliteConnection;
-use diesel::RunQueryDsl;
+use diesel::{QueryableByName, RunQueryDsl};
 
 /// Every SQLite connection gets the same settings, here and nowhere else.
 ///
@@ -41,45 +43,103 @@ pub(super) fn configure_writer(conn: &mut SqliteConnection) -> diesel::QueryResu
 /// How long the checkpointer lets commits gather before it copies them into the database.
 const CHECKPOINT_PAUSE: Duration = Duration::from_millis(100);
 
+/// Under steady writes, the checkpointer copies the log in passes, each one copying what was
+/// committed during the one before, until a pass copies at most this many pages (~1 MiB); the
+/// writer then finishes (see [`Checkpointer`]) …
+const LEFT_FOR_WRITER: i64 = 256;
+/// … or after this many passes, when writes come faster than passes converge.
+const MAX_PASSES: usize = 8;
+/// A log shorter than this (pages; ~4 MiB) is left to grow: one pass per nudge.
+const FINISH_AT: i64 = 1000;
+
 /// Copies committed transactions from the write-ahead log into the database file, on a thread
-/// and a connection of its own, so that the writer never does.
+/// and a connection of its own, so that the writer barely does.
 ///
 /// By default SQLite's writer checkpoints on the commit that takes the log past 1,000 pages:
 /// that commit (and every write waiting behind it) then also copies the log into the database
 /// and syncs both files (a sixth of the writer's time in W1's profile). Here the writer nudges
 /// the checkpointer after each commit; it waits a moment so that one checkpoint covers many
 /// commits, then runs a `PASSIVE` one, which never waits for the writer or for readers and
-/// copies whatever they no longer need. Once a checkpoint has copied the whole log, the
-/// writer's next transaction starts it from its beginning again; under a steady stream of
-/// writes that moment may not come, and the log grows to the writer's own threshold (above),
-/// where a checkpoint at a commit copies it all. The thread ends when the writer does.
+/// copies whatever they no longer need.
+///
+/// The log starts over from its beginning only at a write transaction that begins while all of
+/// it has been copied. Under a steady stream of writes that moment never comes by itself:
+/// commits land while the checkpointer copies, so the log would grow to the writer's own
+/// threshold (10,000 pages), where a checkpoint at a commit copies and syncs tens of MiB (W1:
+/// the writer stalled 35-45 ms four times a second). So once the log is long, the checkpointer
+/// copies it in passes, each copying only what was committed during the one before, and syncing
+/// only that; when a pass was short, it asks the writer to finish. Right after its next commit
+/// the writer runs a `PASSIVE` checkpoint itself, which copies and syncs the few commits since,
+/// and its next transaction starts the log over. The thread ends when the writer does.
 pub(super) struct Checkpointer {
     nudge: SyncSender<()>,
+    finish: Arc<AtomicBool>,
 }
 
 impl Checkpointer {
     pub(super) fn start(mut conn: SqliteConnection) -> std::io::Result<Self> {
         let (nudge, nudged) = sync_channel(1);
+        let finish = Arc::new(AtomicBool::new(false));
+        let ask = Arc::clone(&finish);
         std::thread::Builder::new()
             .name("db-checkpointer".into())
-            .spawn(move || checkpoint_when_nudged(&mut conn, &nudged))?;
-        Ok(Checkpointer { nudge })
+            .spawn(move || checkpoint_when_nudged(&mut conn, &nudged, &ask))?;
+        Ok(Checkpointer { nudge, finish })
     }
 
-    /// Tells the checkpointer that there is something to copy (never waits).
-    pub(super) fn nudge(&self) {
+    /// Called by the writer after each commit: tells the checkpointer that there is something
+    /// to copy (never waits), and finishes the checkpointer's work when it asked for that.
+    pub(super) fn committed(&self, writer: &mut SqliteConnection) {
         let _ = self.nudge.try_send(());
+        if self.finish.swap(false, Ordering::AcqRel) {
+            if let Err(e) = checkpoint(writer) {
+                tracing::warn!(error = %e, "checkpoint failed; the checkpointer tries again");
+            }
+        }
     }
 }
 
-fn checkpoint_when_nudged(conn: &mut SqliteConnection, nudged: &Receiver<()>) {
+#[derive(QueryableByName)]
+struct Checkpoint {
+    /// Pages in the log.
+    #[diesel(sql_type = BigInt)]
+    log: i64,
+    /// Of those, pages copied into the database.
+    #[diesel(sql_type = BigInt)]
+    checkpointed: i64,
+}
+
+fn checkpoint(conn: &mut SqliteConnection) -> diesel::QueryResult<Checkpoint> {
+    diesel::sql_query("PRAGMA wal_checkpoint(PASSIVE)").get_result(conn)
+}
+
+fn checkpoint_when_nudged(conn: &mut SqliteConnection, nudged: &Receiver<()>, finish: &AtomicBool) {
     while nudged.recv().is_ok() {
         std::thread::sleep(CHECKPOINT_PAUSE);
         while nudged.try_recv().is_ok() {}
-        if let Err(e) = conn.batch_execute("PRAGMA wal_checkpoint(PASSIVE);") {
+        if let Err(e) = copy_log(conn, finish) {
             tracing::warn!(error = %e, "checkpoint failed; the next commit tries again");
         }
     }
+}
+
+/// One pass, or passes until the writer can finish: see [`Checkpointer`].
+fn copy_log(conn: &mut SqliteConnection, finish: &AtomicBool) -> diesel::QueryResult<()> {
+    let mut copied_before = None;
+    for _ in 0..MAX_PASSES {
+        let pass = checkpoint(conn)?;
+        // Readers still need the rest, or the log is short: nothing for the writer to finish.
+        if pass.checkpointed < pass.log || pass.log < FINISH_AT {
+            return Ok(());
+        }
+        // This pass copied what was committed during the previous one.
+        if copied_before.is_some_and(|before| pass.log - before <= LEFT_FOR_WRITER) {
+            break;
+        }
+        copied_before = Some(pass.log);
+    }
+    finish.store(true, Ordering::Release);
+    Ok(())
 }
 
 /// Creates the folder the database file lives in.
