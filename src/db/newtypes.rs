@@ -3,9 +3,22 @@
 //! the multi-backend connection alike).
 
 /// Declares a UUID id newtype stored as TEXT: `uuid_id!(MemberId, "A member's id.")`.
+///
+/// New ids are random (version 4), or with `time_ordered` version 7: a millisecond timestamp,
+/// then random bits. Time-ordered ids land at the end of their unique index instead of on a
+/// random page of it, so each insert dirties one page there instead of one per insert (a fifth
+/// of the log pages W1 wrote; W1 +7-12 %). They reveal when the row was made, so only rows
+/// whose creation time everyone who sees the id may see anyway take them (reflections and
+/// comments carry `created_at`); a member's id does not tell when they joined.
 #[macro_export]
 macro_rules! uuid_id {
     ($name:ident, $doc:literal) => {
+        $crate::uuid_id!(@define $name, $doc, new_v4);
+    };
+    ($name:ident, $doc:literal, time_ordered) => {
+        $crate::uuid_id!(@define $name, $doc, now_v7);
+    };
+    (@define $name:ident, $doc:literal, $make:ident) => {
         #[doc = $doc]
         #[derive(
             Debug,
@@ -29,7 +42,7 @@ macro_rules! uuid_id {
 
         impl $name {
             pub fn new() -> Self {
-                Self(uuid::Uuid::new_v4())
+                Self(uuid::Uuid::$make())
             }
         }
 

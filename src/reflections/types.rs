@@ -14,8 +14,8 @@ use crate::tensions::types::Tension;
 use crate::validation::Errors;
 use crate::{page_of, text_enum, uuid_id};
 
-uuid_id!(ReflectionId, "A reflection's id.");
-uuid_id!(CommentId, "A comment's id.");
+uuid_id!(ReflectionId, "A reflection's id.", time_ordered);
+uuid_id!(CommentId, "A comment's id.", time_ordered);
 
 text_enum!(Visibility, "Who may read a reflection: `private` — the author alone (admins \
 included out); `facilitators` — the author, facilitators and admins; `community` — every \
@@ -454,6 +454,19 @@ pub fn with_errors<T>(result: Result<T, ApiError>, more: Vec<FieldError>) -> Res
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Reflection and comment ids are made in time order (version 7), member ids stay random.
+    #[test]
+    fn new_reflection_ids_are_time_ordered() {
+        let first = ReflectionId::new();
+        std::thread::sleep(std::time::Duration::from_millis(2));
+        let (second, comment) = (ReflectionId::new(), CommentId::new());
+        assert_eq!(first.0.get_version_num(), 7);
+        assert_eq!(comment.0.get_version_num(), 7);
+        assert!(first.to_string() < second.to_string(), "{first} {second}");
+        let member = crate::members::types::MemberId::new();
+        assert_eq!(member.0.get_version_num(), 4);
+    }
 
     fn create(json: serde_json::Value) -> Result<NewReflection, ApiError> {
         let body: CreateReflection = crate::extract::parse_body::<CreateReflection>(json)?;
