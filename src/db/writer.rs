@@ -178,20 +178,24 @@ fn serve(
         } else {
             Err(diesel::result::Error::RollbackTransaction)
         };
-        if let Err(e) = &outcome {
-            rollback(&mut conn);
-            tracing::warn!(error = %e, writes = replies.len(), "write group not committed");
+        match &outcome {
+            Err(e) => {
+                rollback(&mut conn);
+                tracing::warn!(error = %e, writes = replies.len(), "write group not committed");
+            }
+            // Counted before anyone hears of it: a read that a caller starts after its write
+            // was answered must find the count that includes it (`Vocabulary::as_of`).
+            Ok(()) => {
+                commits.fetch_add(1, Ordering::Release);
+            }
         }
         for reply in replies {
             reply(outcome.as_ref().map(|_| ()));
         }
         if outcome.is_err() {
             conn = recover(&manager, conn);
-        } else {
-            commits.fetch_add(1, Ordering::Release);
-            if let (Some(checkpointer), DbConn::Sqlite(conn)) = (&checkpointer, &mut conn) {
-                checkpointer.committed(conn);
-            }
+        } else if let (Some(checkpointer), DbConn::Sqlite(conn)) = (&checkpointer, &mut conn) {
+            checkpointer.committed(conn);
         }
     }
 }
@@ -308,6 +312,24 @@ mod tests {
         }
         let expected: Vec<i64> = (0..200).filter(|i| i % 4 == 0 || i % 4 == 3).collect();
         assert_eq!(stored(&url), expected);
+    }
+
+    /// A caller that has its answer finds the write counted (reads rely on it, see
+    /// `Writer::commits`): the count moves before anyone is answered.
+    #[actix_web::test]
+    async fn a_write_is_counted_before_it_is_answered() {
+        let (_dir, url) = database();
+        let writer = Writer::start(&url).expect("writer");
+        for i in 0..500i64 {
+            let before = writer.commits();
+            write(&writer, move |conn| insert(conn, i))
+                .await
+                .expect("write");
+            assert!(
+                writer.commits() > before,
+                "write {i} was answered before it was counted"
+            );
+        }
     }
 
     /// Commits reach the database file without the writer checkpointing (its own threshold is
