@@ -7,6 +7,7 @@
 //! allocated on first use and reused, so a login storm neither grows the heap nor leaves freed
 //! 19 MiB blocks behind for the allocator to keep.
 
+use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::{mpsc, Arc, Mutex, OnceLock, PoisonError};
 
 use anyhow::Context;
@@ -81,14 +82,19 @@ fn hashing() -> &'static Hashing {
     })
 }
 
-/// A hashing thread: lowers its own priority, then runs hashes until the service ends.
+/// A hashing thread: lowers its own priority, then runs hashes until the service ends. A hash
+/// that panics fails alone (its caller gets an error): the thread goes on with fresh memory.
 fn run_hashes(queue: &Mutex<mpsc::Receiver<Job>>) {
     lower_priority();
     let mut memory: Option<Vec<Block>> = None;
     loop {
         let job = queue.lock().unwrap_or_else(PoisonError::into_inner).recv();
         let Ok(job) = job else { return };
-        job(memory.get_or_insert_with(|| new_memory(params().block_count())));
+        let blocks = memory.get_or_insert_with(|| new_memory(params().block_count()));
+        if catch_unwind(AssertUnwindSafe(|| job(blocks))).is_err() {
+            tracing::error!("a password hash panicked");
+            memory = None;
+        }
     }
 }
 
@@ -363,6 +369,15 @@ mod tests {
             "{} at once",
             most.load(Ordering::SeqCst)
         );
+    }
+
+    /// A hash that panics fails alone; the hashing threads carry on.
+    #[actix_web::test]
+    async fn a_panicking_hash_fails_alone() {
+        let failed = with_permit(|_| -> () { panic!("a broken hash") }).await;
+        assert!(failed.is_err());
+        let fine = with_permit(|memory| memory.len()).await.expect("next hash");
+        assert_eq!(fine, params().block_count());
     }
 
     /// Hashes yield to requests when the cores are busy (see `HASHING_NICENESS`).
