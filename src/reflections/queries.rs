@@ -73,16 +73,26 @@ pub fn list(
         }
         _ => {}
     }
-    let mut rows = Vec::new();
+    // Each slice gives its page as keys only, read from its index alone; the rows are read for
+    // the page's keys only. (Reading whole rows per slice read up to three pages of rows, bodies
+    // and all, to keep one: at a million reflections every slice is full.)
+    let mut keys: Vec<(NaiveDateTime, ReflectionId, i32)> = Vec::new();
     for part in visibility::parts(viewer) {
-        let found: Vec<ReflectionRow> = page_query(part.condition(), filter, page, conn.dialect())
-            .select(ReflectionRow::as_select())
-            .load(conn)?;
-        rows.extend(found);
+        let found: Vec<(NaiveDateTime, ReflectionId, i32)> =
+            page_query(part.condition(), filter, page, conn.dialect())
+                .select((reflections::created_at, reflections::id, reflections::seq))
+                .load(conn)?;
+        keys.extend(found);
     }
     // Uuid order is the order of their text form, which is how SQLite compared them.
+    keys.sort_unstable_by_key(|(at, id, _)| std::cmp::Reverse((*at, *id)));
+    keys.truncate(usize::try_from(page.fetch()).unwrap_or(usize::MAX));
+    let seqs: Vec<i32> = keys.iter().map(|(_, _, seq)| *seq).collect();
+    let mut rows: Vec<ReflectionRow> = reflections::table
+        .filter(in_list(reflections::seq, &seqs))
+        .select(ReflectionRow::as_select())
+        .load(conn)?;
     rows.sort_unstable_by_key(|r| std::cmp::Reverse((r.created_at, r.id)));
-    rows.truncate(usize::try_from(page.fetch()).unwrap_or(usize::MAX));
     Ok(rows)
 }
 
