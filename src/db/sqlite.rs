@@ -33,9 +33,9 @@ pub(super) fn configure(conn: &mut SqliteConnection, read_only: bool) -> diesel:
     Ok(())
 }
 
-/// The writer's own settings: it leaves checkpoints to the [`Checkpointer`] and runs one
-/// itself only when the write-ahead log has grown this far (10,000 pages, ~40 MiB), which
-/// happens only when the checkpointer falls behind or is gone.
+/// The writer's own settings: it leaves checkpoints to the [`Checkpointer`] (finishing its
+/// passes when asked) and runs one at a commit only when the write-ahead log has grown this far
+/// (10,000 pages, ~40 MiB), which happens only when the checkpointer falls behind or is gone.
 pub(super) fn configure_writer(conn: &mut SqliteConnection) -> diesel::QueryResult<()> {
     conn.batch_execute("PRAGMA wal_autocheckpoint = 10000;")
 }
