@@ -45,8 +45,9 @@ fn concurrent_hashes(cores: usize) -> usize {
 /// How much lower than the service's other threads the hashing threads are scheduled (a
 /// nice value): when the cores are busy, the kernel gives a hash about a tenth of the time a
 /// request worker gets, so reads keep their pace during a login storm and logins slow down
-/// instead (measured: read p99 1.5x instead of 1.9x its calm value, logins 27 instead of 44 a
-/// second while 64 connections read). With a core to spare, a hash runs at full speed.
+/// instead (measured: read p99 1.35x instead of 1.9x its calm value, logins 27 instead of 43 a
+/// second while 64 connections read). With a core to spare, a hash runs at full speed; and
+/// since each thread runs one hash at a time, the permits bound how many wait in its queue.
 const HASHING_NICENESS: i32 = 10;
 
 type Job = Box<dyn FnOnce(&mut [Block]) + Send>;
