@@ -11,6 +11,7 @@ mod writer;
 
 pub use in_list::{in_list, unindexed, InList, Unindexed};
 pub use near::Near;
+pub use postgres::establish as establish_postgres;
 pub use writer::{write, Writer};
 
 use std::time::Duration;
@@ -90,7 +91,7 @@ impl ManageConnection for Manager {
             }
             DatabaseUrl::Postgres(url) => {
                 let mut conn =
-                    PgConnection::establish(url).map_err(diesel::r2d2::Error::ConnectionError)?;
+                    postgres::establish(url).map_err(diesel::r2d2::Error::ConnectionError)?;
                 postgres::configure(&mut conn, self.read_only)
                     .map_err(diesel::r2d2::Error::QueryError)?;
                 Ok(DbConn::Postgres(conn))

@@ -4,6 +4,7 @@
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use leergemeenschap::config::{DatabaseUrl, Secret, Settings};
+use leergemeenschap::db::establish_postgres;
 use leergemeenschap::Application;
 use reqwest::{Method, RequestBuilder, Response, StatusCode};
 use serde_json::{json, Value};
@@ -41,10 +42,10 @@ pub struct PostgresDb {
 
 impl PostgresDb {
     pub fn create() -> Self {
-        use diesel::{Connection, RunQueryDsl};
+        use diesel::RunQueryDsl;
         let admin = postgres_admin_url();
         let name = format!("lg_test_{}", uuid::Uuid::new_v4().simple());
-        let mut conn = diesel::PgConnection::establish(&admin).expect("connect to PostgreSQL");
+        let mut conn = establish_postgres(&admin).expect("connect to PostgreSQL");
         diesel::sql_query(format!("CREATE DATABASE {name}"))
             .execute(&mut conn)
             .expect("create a test database");
@@ -56,8 +57,8 @@ impl PostgresDb {
 
 impl Drop for PostgresDb {
     fn drop(&mut self) {
-        use diesel::{Connection, RunQueryDsl};
-        if let Ok(mut conn) = diesel::PgConnection::establish(&postgres_admin_url()) {
+        use diesel::RunQueryDsl;
+        if let Ok(mut conn) = establish_postgres(&postgres_admin_url()) {
             let _ = diesel::sql_query(format!(
                 "DROP DATABASE IF EXISTS {} WITH (FORCE)",
                 self.name
