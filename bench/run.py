@@ -1201,6 +1201,12 @@ def insert(con: sqlite3.Connection, rows: list) -> None:
             "INSERT INTO reflections (id, author_id, session_id, network_id, title, body, tensions, tags, "
             "awareness, capability, visibility, created_at, updated_at, version) "
             "VALUES (?, ?, ?, NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)", rows)
+        # How every write transaction of the service ends (src/db/sqlite.rs,
+        # index_queued_reflections): the new rows enter the text index at once.
+        con.execute("INSERT INTO reflections_fts (rowid, title, body, tags) "
+                    "SELECT r.seq, r.title, r.body, r.tags "
+                    "FROM reflections_fts_queue q JOIN reflections r ON r.seq = q.seq")
+        con.execute("DELETE FROM reflections_fts_queue")
 
 
 def bench_scale(ours: Ours, data: Dataset, work: Path) -> dict:

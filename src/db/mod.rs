@@ -223,6 +223,15 @@ fn begin_write(conn: &mut DbConn) -> diesel::QueryResult<()> {
     }
 }
 
+/// Commits a write transaction begun by [`begin_write`]; on SQLite its last statement first
+/// indexes the reflections it added for search, all at once.
+fn commit_write(conn: &mut DbConn) -> diesel::QueryResult<()> {
+    if let DbConn::Sqlite(inner) = conn {
+        sqlite::index_queued_reflections(inner)?;
+    }
+    <DbConn as Connection>::TransactionManager::commit_transaction(conn)
+}
+
 /// Runs `f` in a write transaction on `conn`, for the command line (`seed-demo`,
 /// `create-admin`); the service itself writes through its [`Writer`].
 pub fn write_now<T, F>(conn: &mut DbConn, f: F) -> Result<T, ApiError>
@@ -232,7 +241,7 @@ where
     begin_write(conn)?;
     match f(conn) {
         Ok(value) => {
-            <DbConn as Connection>::TransactionManager::commit_transaction(conn)?;
+            commit_write(conn)?;
             Ok(value)
         }
         Err(err) => {

@@ -40,6 +40,21 @@ pub(super) fn configure_writer(conn: &mut SqliteConnection) -> diesel::QueryResu
     conn.batch_execute("PRAGMA wal_autocheckpoint = 10000;")
 }
 
+/// Indexes for search the reflections that the transaction added, in one statement, and empties
+/// the queue they wait in: the last statement of every write transaction ([`super::commit_write`]).
+/// FTS5 writes one index segment per statement here, where a trigger per row wrote one per
+/// reflection (see the migration `search_indexes_each_transaction`).
+pub(super) fn index_queued_reflections(conn: &mut SqliteConnection) -> diesel::QueryResult<()> {
+    diesel::sql_query(
+        "INSERT INTO reflections_fts (rowid, title, body, tags)
+         SELECT r.seq, r.title, r.body, r.tags
+         FROM reflections_fts_queue q JOIN reflections r ON r.seq = q.seq",
+    )
+    .execute(conn)?;
+    diesel::sql_query("DELETE FROM reflections_fts_queue").execute(conn)?;
+    Ok(())
+}
+
 /// How long the checkpointer lets commits gather before it copies them into the database.
 const CHECKPOINT_PAUSE: Duration = Duration::from_millis(100);
 
@@ -174,7 +189,7 @@ pub(super) fn backup(conn: &mut SqliteConnection, to: &Path) -> anyhow::Result<(
 
 #[cfg(test)]
 mod tests {
-    use diesel::sql_types::Text;
+    use diesel::sql_types::{BigInt, Text};
     use diesel::{Connection, QueryableByName, RunQueryDsl, SqliteConnection};
 
     #[derive(QueryableByName)]
@@ -205,6 +220,103 @@ mod tests {
         assert!(
             !options.iter().any(|o| o == "ENABLE_MEMORY_MANAGEMENT"),
             "ENABLE_MEMORY_MANAGEMENT is on: {options:?}"
+        );
+    }
+
+    /// Search rows of the text index, as `MATCH` finds them.
+    #[derive(QueryableByName)]
+    struct Seq {
+        #[diesel(sql_type = BigInt)]
+        seq: i64,
+    }
+
+    fn found(conn: &mut super::super::DbConn, word: &str) -> Vec<i64> {
+        diesel::sql_query(
+            "SELECT rowid AS seq FROM reflections_fts WHERE reflections_fts MATCH ? ORDER BY rowid",
+        )
+        .bind::<Text, _>(word)
+        .load::<Seq>(conn)
+        .expect("search")
+        .into_iter()
+        .map(|r| r.seq)
+        .collect()
+    }
+
+    fn sql(conn: &mut super::super::DbConn, statement: &str) -> Result<(), crate::error::ApiError> {
+        diesel::sql_query(statement).execute(conn)?;
+        Ok(())
+    }
+
+    /// FTS5's own check that the index holds exactly what the reflections table holds.
+    fn index_matches_content(conn: &mut super::super::DbConn) {
+        sql(
+            conn,
+            "INSERT INTO reflections_fts (reflections_fts, rank) VALUES ('integrity-check', 1)",
+        )
+        .expect("the text index matches the reflections");
+    }
+
+    /// New reflections are indexed when their transaction commits; one edited or deleted in the
+    /// transaction that added it is indexed as it ends up (or not at all), and edits and
+    /// deletions of indexed ones reach the index at once.
+    #[test]
+    fn the_text_index_follows_every_write_transaction() {
+        use diesel_migrations::MigrationHarness;
+        let mut inner = SqliteConnection::establish(":memory:").expect("in-memory database");
+        inner
+            .run_pending_migrations(super::super::SQLITE_MIGRATIONS)
+            .expect("migrations");
+        let mut conn = super::super::DbConn::Sqlite(inner);
+        let reflection = |seq: i64, title: &str, body: &str| {
+            format!(
+                "INSERT INTO reflections (seq, id, author_id, title, body, visibility, \
+                 created_at, updated_at) VALUES ({seq}, 'r{seq}', 'm', '{title}', '{body}', \
+                 'private', '2026-11-27 10:00:00', '2026-11-27 10:00:00')"
+            )
+        };
+        sql(&mut conn, "PRAGMA foreign_keys = OFF").expect("no members needed");
+
+        super::super::write_now(&mut conn, |conn| {
+            sql(
+                conn,
+                &reflection(1, "Wijkteam", "Huisbezoek bij de huurder"),
+            )?;
+            sql(conn, &reflection(2, "Casusoverleg", "Eerste versie"))?;
+            sql(conn, &reflection(3, "Schuldhulp", "Wordt weer verwijderd"))?;
+            sql(
+                conn,
+                "UPDATE reflections SET body = 'Tweede versie' WHERE seq = 2",
+            )?;
+            sql(conn, "DELETE FROM reflections WHERE seq = 3")
+        })
+        .expect("first transaction");
+        assert_eq!(found(&mut conn, "huurder"), [1]);
+        assert_eq!(found(&mut conn, "tweede"), [2]);
+        assert!(found(&mut conn, "eerste").is_empty());
+        assert!(found(&mut conn, "schuldhulp").is_empty());
+        index_matches_content(&mut conn);
+
+        super::super::write_now(&mut conn, |conn| {
+            sql(
+                conn,
+                "UPDATE reflections SET title = 'Woningcorporatie' WHERE seq = 1",
+            )?;
+            sql(conn, "DELETE FROM reflections WHERE seq = 2")?;
+            sql(conn, &reflection(4, "Zorgaanbieder", "Nieuw"))
+        })
+        .expect("second transaction");
+        assert_eq!(found(&mut conn, "woningcorporatie"), [1]);
+        assert!(found(&mut conn, "wijkteam").is_empty());
+        assert!(found(&mut conn, "tweede").is_empty());
+        assert_eq!(found(&mut conn, "zorgaanbieder"), [4]);
+        index_matches_content(&mut conn);
+        assert_eq!(
+            diesel::sql_query("SELECT count(*) AS seq FROM reflections_fts_queue")
+                .get_result::<Seq>(&mut conn)
+                .expect("queue")
+                .seq,
+            0,
+            "the queue is empty between transactions"
         );
     }
 }

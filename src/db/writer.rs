@@ -9,6 +9,8 @@
 //!   own savepoint: a write that fails rolls back alone, and one `COMMIT` (one WAL append on
 //!   SQLite, one flush on PostgreSQL) then covers the whole group. Every caller is answered
 //!   only after that `COMMIT`, so an acknowledged write is a durable one.
+//! - **One search-index segment per group.** On SQLite the group's last statement indexes every
+//!   reflection it added at once (see `sqlite::index_queued_reflections`).
 //! - **A warm cache.** SQLite drops a connection's page cache whenever another connection has
 //!   written; the writer's connection is the only one that writes, so its cache stays valid.
 //! - No blocking-pool thread is parked on a lock while it waits for its turn.
@@ -24,7 +26,7 @@ use diesel::Connection;
 use tokio::sync::{mpsc, oneshot};
 
 use super::sqlite::{self, Checkpointer};
-use super::{begin_write, DbConn, Manager};
+use super::{begin_write, commit_write, DbConn, Manager};
 use crate::config::DatabaseUrl;
 use crate::error::ApiError;
 
@@ -51,7 +53,8 @@ pub struct Writer {
 }
 
 impl Writer {
-    /// Opens the writer's own connection and starts its thread.
+    /// Opens the writer's own connection and starts its thread, on a database that has the
+    /// service's schema: every commit on SQLite first indexes the reflections it added.
     pub fn start(url: &DatabaseUrl) -> anyhow::Result<Self> {
         let manager = Manager {
             url: url.clone(),
@@ -174,7 +177,7 @@ fn serve(
             }
         }
         let outcome = if healthy {
-            <DbConn as Connection>::TransactionManager::commit_transaction(&mut conn)
+            commit_write(&mut conn)
         } else {
             Err(diesel::result::Error::RollbackTransaction)
         };
@@ -249,11 +252,13 @@ mod tests {
         Ok(())
     }
 
-    /// A fresh SQLite file with one table `t (x UNIQUE)`; the folder lives as long as the guard.
+    /// A fresh SQLite file with the service's schema (the writer's commits rely on it) and one
+    /// table more, `t (x UNIQUE)`; the folder lives as long as the guard.
     fn database() -> (tempfile::TempDir, DatabaseUrl) {
         let dir = tempfile::tempdir().expect("temp dir");
         let url = DatabaseUrl::Sqlite(dir.path().join("t.db"));
         let pool = super::super::connect(&url, 1).expect("pool");
+        super::super::migrate(&pool).expect("migrations");
         pool.get()
             .expect("connection")
             .batch_execute("CREATE TABLE t (x INTEGER NOT NULL UNIQUE)")

@@ -757,8 +757,13 @@ mod tests {
         }
     }
 
+    /// Stores a reflection the way the service does: in a write transaction of its own, whose
+    /// end also indexes it for search.
     fn insert_body(conn: &mut DbConn, author: &AuthMember, body: &str) {
-        insert(conn, author.id, &community_reflection(body)).expect("insert");
+        crate::db::write_now(conn, |conn| {
+            insert(conn, author.id, &community_reflection(body))
+        })
+        .expect("insert");
     }
 
     fn words(list: &[&str]) -> Vec<String> {
@@ -886,7 +891,9 @@ mod tests {
                     competence: None,
                     visibility: *visibility,
                 };
-                let (id, _) = insert(&mut conn, who.id, &reflection).expect("insert");
+                let (id, _) =
+                    crate::db::write_now(&mut conn, |conn| insert(conn, who.id, &reflection))
+                        .expect("insert");
                 ids.insert(id, (who.id, *visibility));
             }
         }
