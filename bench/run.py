@@ -1202,11 +1202,14 @@ def insert(con: sqlite3.Connection, rows: list) -> None:
             "awareness, capability, visibility, created_at, updated_at, version) "
             "VALUES (?, ?, ?, NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)", rows)
         # How every write transaction of the service ends (src/db/sqlite.rs,
-        # index_queued_reflections): the new rows enter the text index at once.
+        # index_queued_reflections): the new rows enter the text index at once, and as many
+        # pages of index merging follow as the service would do for them.
         con.execute("INSERT INTO reflections_fts (rowid, title, body, tags) "
                     "SELECT r.seq, r.title, r.body, r.tags "
                     "FROM reflections_fts_queue q JOIN reflections r ON r.seq = q.seq")
         con.execute("DELETE FROM reflections_fts_queue")
+        con.execute("INSERT INTO reflections_fts (reflections_fts, rank) VALUES ('merge', ?)",
+                    (64 + 2 * len(rows),))
 
 
 def bench_scale(ours: Ours, data: Dataset, work: Path) -> dict:

@@ -34,25 +34,46 @@ pub(super) fn configure(conn: &mut SqliteConnection, read_only: bool) -> diesel:
 }
 
 /// The writer's own settings: it leaves checkpoints to the [`Checkpointer`] (finishing its
-/// passes when asked) and runs one at a commit only when the write-ahead log has grown this far
-/// (10,000 pages, ~40 MiB), which happens only when the checkpointer falls behind or is gone.
+/// passes when asked) and runs one at a commit only when the write-ahead log has grown to
+/// [`WRITER_CHECKPOINT_AT`], which happens only when the checkpointer falls behind or is gone.
 pub(super) fn configure_writer(conn: &mut SqliteConnection) -> diesel::QueryResult<()> {
-    conn.batch_execute("PRAGMA wal_autocheckpoint = 10000;")
+    conn.batch_execute(&format!(
+        "PRAGMA wal_autocheckpoint = {WRITER_CHECKPOINT_AT};"
+    ))
 }
 
-/// Indexes for search the reflections that the transaction added, in one statement, and empties
-/// the queue they wait in: the last statement of every write transaction ([`super::commit_write`]).
-/// FTS5 writes one index segment per statement here, where a trigger per row wrote one per
-/// reflection (see the migration `search_indexes_each_transaction`).
+/// Pages (~160 MiB): four times [`FINISH_AT`], well above what the log reaches while the
+/// checkpointer's passes converge under W1.
+pub(super) const WRITER_CHECKPOINT_AT: i64 = 40_000;
+
+/// Indexes for search the reflections that the transaction added, in one statement, empties
+/// the queue they wait in, and merges index segments in proportion: the last statements of
+/// every write transaction ([`super::commit_write`]). FTS5 writes one index segment per
+/// statement here, where a trigger per row wrote one per reflection (see the migrations
+/// `search_indexes_each_transaction` and `search_merges_each_transaction`).
 pub(super) fn index_queued_reflections(conn: &mut SqliteConnection) -> diesel::QueryResult<()> {
-    diesel::sql_query(
+    let indexed = diesel::sql_query(
         "INSERT INTO reflections_fts (rowid, title, body, tags)
          SELECT r.seq, r.title, r.body, r.tags
          FROM reflections_fts_queue q JOIN reflections r ON r.seq = q.seq",
     )
     .execute(conn)?;
+    if indexed == 0 {
+        return Ok(());
+    }
     diesel::sql_query("DELETE FROM reflections_fts_queue").execute(conn)?;
+    // Up to this many pages of merging, where a level of the index has four segments or more
+    // (FTS5's `usermerge`): more than FTS5's automerge would do for the pages just written.
+    diesel::sql_query("INSERT INTO reflections_fts (reflections_fts, rank) VALUES ('merge', ?)")
+        .bind::<BigInt, _>(merge_pages(indexed))
+        .execute(conn)?;
     Ok(())
+}
+
+/// Pages of index merging after `indexed` reflections were indexed: a reflection adds well
+/// under one leaf page to the index, and automerge rewrites each leaf page once per level.
+fn merge_pages(indexed: usize) -> i64 {
+    64 + 2 * i64::try_from(indexed).unwrap_or(i64::MAX / 4)
 }
 
 /// How long the checkpointer lets commits gather before it copies them into the database.
@@ -64,8 +85,13 @@ const CHECKPOINT_PAUSE: Duration = Duration::from_millis(100);
 const LEFT_FOR_WRITER: i64 = 256;
 /// … or after this many passes, when writes come faster than passes converge.
 const MAX_PASSES: usize = 8;
-/// A log shorter than this (pages; ~4 MiB) is left to grow: one pass per nudge.
-const FINISH_AT: i64 = 1000;
+/// A log shorter than this (pages; ~40 MiB) is left to grow: one pass per nudge. Each time the
+/// writer finishes, the writes behind it wait (a copy and two syncs, 10-40 ms here), so the log
+/// should start over only about once a second under steady writes: with 1,000 pages it did five
+/// times a second, and W1's p99 was that wait (26-30 ms; 21-23 ms with 5,000-20,000 pages, at
+/// the same requests/s).
+const FINISH_AT: i64 = 10_000;
+const _: () = assert!(2 * FINISH_AT < WRITER_CHECKPOINT_AT);
 
 /// Copies committed transactions from the write-ahead log into the database file, on a thread
 /// and a connection of its own, so that the writer barely does.
@@ -80,8 +106,8 @@ const FINISH_AT: i64 = 1000;
 /// The log starts over from its beginning only at a write transaction that begins while all of
 /// it has been copied. Under a steady stream of writes that moment never comes by itself:
 /// commits land while the checkpointer copies, so the log would grow to the writer's own
-/// threshold (10,000 pages), where a checkpoint at a commit copies and syncs tens of MiB (W1:
-/// the writer stalled 35-45 ms four times a second). So once the log is long, the checkpointer
+/// threshold (then 10,000 pages), where a checkpoint at a commit copied and synced tens of MiB
+/// (W1: the writer stalled 35-45 ms four times a second). So once the log is long, the checkpointer
 /// copies it in passes, each copying only what was committed during the one before, and syncing
 /// only that; when a pass was short, it asks the writer to finish. Right after its next commit
 /// the writer runs a `PASSIVE` checkpoint itself, which copies and syncs the few commits since,

@@ -338,7 +338,7 @@ mod tests {
     }
 
     /// Commits reach the database file without the writer checkpointing (its own threshold is
-    /// ~40 MiB of log): the checkpointer copies them while the log is still far below it.
+    /// ~160 MiB of log): the checkpointer copies them while the log is still far below it.
     #[actix_web::test]
     async fn the_checkpointer_copies_commits_into_the_database_file() {
         let (dir, url) = database();
@@ -371,13 +371,15 @@ mod tests {
         );
     }
 
-    /// Under steady writes the log starts over long before the writer's own threshold (~40 MiB,
+    /// Under steady writes the log starts over long before the writer's own threshold (~160 MiB,
     /// where a checkpoint inside a commit would copy and sync all of it): the checkpointer copies
-    /// in passes and asks the writer to finish. 60 MiB from 4 writers, each writing every 2 ms;
+    /// in passes and asks the writer to finish. 120 MiB from 4 writers, each writing every 2 ms;
     /// without the finish, commits land during every checkpoint and the log file grows to the
     /// threshold.
     #[actix_web::test]
     async fn the_log_starts_over_under_steady_writes() {
+        use super::sqlite::WRITER_CHECKPOINT_AT;
+        const PAGE: u64 = 4096;
         let (dir, url) = database();
         let writer = Writer::start(&url).expect("writer");
         write(&writer, |conn| {
@@ -389,8 +391,8 @@ mod tests {
             .map(|_| {
                 let writer = writer.clone();
                 actix_web::rt::spawn(async move {
-                    // 480 writes of 32 KiB each: 15 MiB per writer.
-                    for _ in 0..480 {
+                    // 960 writes of 32 KiB each: 30 MiB per writer.
+                    for _ in 0..960 {
                         write(&writer, |conn| {
                             Ok(conn.batch_execute("INSERT INTO pad VALUES (randomblob(32768))")?)
                         })
@@ -407,7 +409,8 @@ mod tests {
         let log = std::fs::metadata(dir.path().join("t.db-wal"))
             .expect("log file")
             .len();
-        assert!(log < 24 << 20, "the log grew to {log} bytes");
+        let bound = WRITER_CHECKPOINT_AT as u64 * PAGE / 2;
+        assert!(log < bound, "the log grew to {log} bytes (bound {bound})");
     }
 
     /// The service's read connections refuse to write, so a write that bypasses the writer
