@@ -107,11 +107,12 @@ const _: () = assert!(2 * FINISH_AT < WRITER_CHECKPOINT_AT);
 /// it has been copied. Under a steady stream of writes that moment never comes by itself:
 /// commits land while the checkpointer copies, so the log would grow to the writer's own
 /// threshold (then 10,000 pages), where a checkpoint at a commit copied and synced tens of MiB
-/// (W1: the writer stalled 35-45 ms four times a second). So once the log is long, the checkpointer
-/// copies it in passes, each copying only what was committed during the one before, and syncing
-/// only that; when a pass was short, it asks the writer to finish. Right after its next commit
-/// the writer runs a `PASSIVE` checkpoint itself, which copies and syncs the few commits since,
-/// and its next transaction starts the log over. The thread ends when the writer does.
+/// (W1: the writer stalled 35-45 ms four times a second). So once the log is long, the
+/// checkpointer copies it in passes, each copying only what was committed during the one
+/// before, and syncing only that; when a pass was short, it asks the writer to finish. Right
+/// after its next commit the writer runs a `PASSIVE` checkpoint itself, which copies and syncs
+/// the few commits since, and its next transaction starts the log over. The thread ends when
+/// the writer does.
 pub(super) struct Checkpointer {
     nudge: SyncSender<()>,
     finish: Arc<AtomicBool>,

@@ -374,8 +374,8 @@ mod tests {
     /// Under steady writes the log starts over long before the writer's own threshold (~160 MiB,
     /// where a checkpoint inside a commit would copy and sync all of it): the checkpointer copies
     /// in passes and asks the writer to finish. 120 MiB from 4 writers, each writing every 2 ms;
-    /// without the finish, commits land during every checkpoint and the log file grows to the
-    /// threshold.
+    /// without the finish, commits land during every checkpoint and the log file grows with
+    /// every write.
     #[actix_web::test]
     async fn the_log_starts_over_under_steady_writes() {
         use super::sqlite::WRITER_CHECKPOINT_AT;
