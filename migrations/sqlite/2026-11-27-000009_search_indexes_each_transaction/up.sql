@@ -3,8 +3,8 @@
 -- FTS5 writes what it has gathered as a new segment of its index at every savepoint and every
 -- statement that opens one, so a trigger that indexed each new row made one segment per
 -- reflection: the writer runs each write of a group in a savepoint of its own (src/db/writer.rs).
--- Every segment is then merged into larger ones, again and again; in W1 those merges were most
--- of the write-ahead log and stalled the writer for 10-15 ms at a time. Now the trigger only
+-- Every segment is then merged into larger ones, again and again; in W1 groups of a few writes
+-- took 10-15 ms to run because of it, and every write waited for them. Now the trigger only
 -- queues the new row here, and the transaction's last statement indexes the whole queue at once
 -- (src/db/sqlite.rs, `index_queued_reflections`): one segment per transaction.
 --
