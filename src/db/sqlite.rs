@@ -250,7 +250,7 @@ mod tests {
         );
     }
 
-    /// Search rows of the text index, as `MATCH` finds them.
+    /// One integer: a reflection's `seq` as `MATCH` finds it, or a count.
     #[derive(QueryableByName)]
     struct Seq {
         #[diesel(sql_type = BigInt)]

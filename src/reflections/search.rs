@@ -5,13 +5,13 @@
 //! emoji never reach the search engine as syntax: we cut the text into words ourselves and
 //! build the query from those, so no input can cause a syntax error or a 500.
 //!
-//! Backend-specific, and only here: on SQLite the FTS5 table `reflections_fts` (external content
-//! on `reflections.seq`, kept in sync by triggers and, for new rows, by the last statement of
-//! their write transaction, see `db::sqlite::index_queued_reflections`; tokenizer `unicode61 remove_diacritics 2`),
-//! read newest first by [`newest_matches`], with ASCII word prefixes spelled out as the words
-//! they cover ([`sqlite_expression`]); on PostgreSQL the `reflection_search` tsvectors (the
-//! `simple` configuration over `unaccent`, kept in sync by a trigger, GIN-indexed), a condition
-//! of the page query ([`fts_match_seqs`]).
+//! Backend-specific, and only here: on SQLite the FTS5 table `reflections_fts` (external
+//! content on `reflections.seq`, kept in sync by triggers and, for new rows, by the last
+//! statement of their write transaction, see `db::sqlite::index_queued_reflections`; tokenizer
+//! `unicode61 remove_diacritics 2`), read newest first by [`newest_matches`], with ASCII word
+//! prefixes spelled out as the words they cover ([`sqlite_expression`]); on PostgreSQL the
+//! `reflection_search` tsvectors (the `simple` configuration over `unaccent`, kept in sync by a
+//! trigger, GIN-indexed), a condition of the page query ([`fts_match_seqs`]).
 
 use std::collections::HashMap;
 use std::sync::{Mutex, PoisonError};
