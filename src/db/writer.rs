@@ -62,8 +62,8 @@ impl Writer {
         };
         let conn = connect(&manager)?;
         let checkpointer = match url {
-            DatabaseUrl::Sqlite(_) => match manager.connect()? {
-                DbConn::Sqlite(conn) => Some(Checkpointer::start(conn)?),
+            DatabaseUrl::Sqlite(path) => match manager.connect()? {
+                DbConn::Sqlite(conn) => Some(Checkpointer::start(conn, path)?),
                 DbConn::Postgres(_) => None,
             },
             DatabaseUrl::Postgres(_) => None,
