@@ -1208,8 +1208,9 @@ def insert(con: sqlite3.Connection, rows: list) -> None:
                     "SELECT r.seq, r.title, r.body, r.tags "
                     "FROM reflections_fts_queue q JOIN reflections r ON r.seq = q.seq")
         con.execute("DELETE FROM reflections_fts_queue")
+        chars = sum(len(row[3]) + len(row[4]) + len(row[6]) for row in rows)
         con.execute("INSERT INTO reflections_fts (reflections_fts, rank) VALUES ('merge', ?)",
-                    (64 + 2 * len(rows),))
+                    (16 + chars // 1024,))
 
 
 def bench_scale(ours: Ours, data: Dataset, work: Path) -> dict:

@@ -54,28 +54,47 @@ pub(super) const WRITER_CHECKPOINT_AT: i64 = 40_000;
 /// statement here, where a trigger per row wrote one per reflection (see the migrations
 /// `search_indexes_each_transaction` and `search_merges_each_transaction`).
 pub(super) fn index_queued_reflections(conn: &mut SqliteConnection) -> diesel::QueryResult<()> {
-    let indexed = diesel::sql_query(
+    let queued: Queued = diesel::sql_query(
+        "SELECT coalesce(sum(length(r.title) + length(r.body) + length(r.tags)), 0) AS chars
+         FROM reflections_fts_queue q JOIN reflections r ON r.seq = q.seq",
+    )
+    .get_result(conn)?;
+    if queued.chars == 0 {
+        return Ok(());
+    }
+    diesel::sql_query(
         "INSERT INTO reflections_fts (rowid, title, body, tags)
          SELECT r.seq, r.title, r.body, r.tags
          FROM reflections_fts_queue q JOIN reflections r ON r.seq = q.seq",
     )
     .execute(conn)?;
-    if indexed == 0 {
-        return Ok(());
-    }
     diesel::sql_query("DELETE FROM reflections_fts_queue").execute(conn)?;
     // Up to this many pages of merging, where a level of the index has four segments or more
-    // (FTS5's `usermerge`): more than FTS5's automerge would do for the pages just written.
+    // (FTS5's `usermerge`).
     diesel::sql_query("INSERT INTO reflections_fts (reflections_fts, rank) VALUES ('merge', ?)")
-        .bind::<BigInt, _>(merge_pages(indexed))
+        .bind::<BigInt, _>(merge_pages(queued.chars))
         .execute(conn)?;
     Ok(())
 }
 
-/// Pages of index merging after `indexed` reflections were indexed: a reflection adds well
-/// under one leaf page to the index, and automerge rewrites each leaf page once per level.
-fn merge_pages(indexed: usize) -> i64 {
-    64 + 2 * i64::try_from(indexed).unwrap_or(i64::MAX / 4)
+#[derive(QueryableByName)]
+struct Queued {
+    /// Characters of text that the queued reflections give the index.
+    #[diesel(sql_type = BigInt)]
+    chars: i64,
+}
+
+/// Pages of index merging after indexing `chars` characters of text. The index takes about a
+/// third of a byte per character (271 bytes for a reflection of 813 characters in the
+/// benchmark's data), and merging rewrites each leaf page once per level of the index (7
+/// levels at 140,000 reflections, about 10 at 10 million): about a page of merging per 1,000
+/// characters keeps up. This is one per 1,024 plus 16: three times what W1's groups of ~20
+/// reflections need, 1.5 times for 64 reflections of the longest body, 30 times for a lone
+/// reflection. 64 + 2 per reflection, before, did its work in lumps of 4-7 ms that held up
+/// the commit several times a second, and fell behind for long bodies; FTS5's crisis merge
+/// (16 segments on one level) still bounds the index if writes ever outrun the merging.
+fn merge_pages(chars: i64) -> i64 {
+    16 + chars / 1024
 }
 
 /// How long the checkpointer lets commits gather before it copies them into the database.
