@@ -380,6 +380,17 @@ pub fn delete(conn: &mut DbConn, id: ReflectionId) -> Result<(), ApiError> {
     Ok(())
 }
 
+/// The display name of one author (empty when the member is gone): one lookup by key, where
+/// [`author_names`] reads a list of ids.
+pub fn author_name(conn: &mut DbConn, id: MemberId) -> Result<String, ApiError> {
+    Ok(members::table
+        .find(id)
+        .select(members::display_name)
+        .first(conn)
+        .optional()?
+        .unwrap_or_default())
+}
+
 /// Display names by member id.
 pub fn author_names(
     conn: &mut DbConn,

@@ -97,8 +97,7 @@ fn comment_responses(
 }
 
 fn comment_response(conn: &mut DbConn, row: CommentRow) -> Result<CommentResponse, ApiError> {
-    let mut names = queries::author_names(conn, &[row.author_id])?;
-    let name = names.remove(&row.author_id).unwrap_or_default();
+    let name = queries::author_name(conn, row.author_id)?;
     Ok(row.into_response(name))
 }
 
@@ -142,9 +141,7 @@ pub async fn create_reflection(
         let (id, at) = queries::insert(conn, me.id, &reflection)?;
         // This runs in the serialized write, so it reads only what it does not know: the
         // rest of the answer is what was just stored.
-        let name = queries::author_names(conn, &[me.id])?
-            .remove(&me.id)
-            .unwrap_or_default();
+        let name = queries::author_name(conn, me.id)?;
         Ok(reflection.into_response(
             id,
             Author {
