@@ -6,7 +6,7 @@ WORKDIR /src
 # SQLite is compiled in (libsqlite3-sys "bundled"); PostgreSQL support links libpq.
 RUN apt-get update && apt-get install -y --no-install-recommends libpq-dev pkg-config \
     && rm -rf /var/lib/apt/lists/*
-COPY Cargo.toml Cargo.lock ./
+COPY Cargo.toml Cargo.lock build.rs ./
 # Compile-time options of the bundled SQLite.
 COPY .cargo .cargo
 COPY src src
