@@ -485,6 +485,7 @@ mod tests {
     use super::*;
     use crate::members::types::Role;
     use crate::reflections::types::Visibility;
+    use crate::reflections::visibility::Part;
 
     /// `EXPLAIN QUERY PLAN` of a diesel query, binds included.
     struct Explain<Q>(Q);
@@ -627,6 +628,19 @@ mod tests {
                             assert!(
                                 lines.iter().any(|l| l.contains("created_at<?")),
                                 "does not seek to the cursor: {shown}"
+                            );
+                        }
+                        // The link indexes hold only reflections that name a session or
+                        // network: a filter on one must still read its index.
+                        let link_index = match name {
+                            "session" => Some("reflections_by_session"),
+                            "network" => Some("reflections_by_network"),
+                            _ => None,
+                        };
+                        if let (Some(index), Part::Shared(_)) = (link_index, &part) {
+                            assert!(
+                                lines.iter().any(|l| l.contains(index)),
+                                "does not read {index}: {shown}"
                             );
                         }
                         assert!(
