@@ -5,5 +5,6 @@ pub mod model;
 pub mod queries;
 pub mod routes;
 pub mod search;
+mod tokens;
 pub mod types;
 pub mod visibility;

@@ -22,6 +22,7 @@ use diesel::sql_types::{BigInt, Bool, Text};
 
 use crate::db::{DbConn, Dialect};
 
+use super::tokens::is_word_char;
 use super::types::QUERY_MAX;
 use super::visibility::ReflectionCondition;
 use crate::error::ApiError;
@@ -59,8 +60,8 @@ impl Search {
     }
 }
 
-/// The FTS5 query for `q`: each word (a run of letters, digits and combining marks, the same
-/// characters the `unicode61` tokenizer keeps) becomes `"word"*`, a quoted prefix term; terms
+/// The FTS5 query for `q`: each word (a run of the characters the `unicode61` tokenizer keeps
+/// in a token, see [`is_word_char`]) becomes `"word"*`, a quoted prefix term; terms
 /// separated by spaces must all match. `None` when `q` holds no word.
 pub fn match_expression(q: &str) -> Option<String> {
     let words = words(q);
@@ -92,13 +93,6 @@ fn tsquery_expression(words: &[String]) -> String {
         .map(|word| format!("{word}:*"))
         .collect::<Vec<_>>()
         .join(" & ")
-}
-
-/// Letters and digits, and the combining marks of decomposed text (`o` + U+0308 is `ö`), which
-/// the tokenizer keeps within a word and folds away.
-fn is_word_char(c: char) -> bool {
-    c.is_alphanumeric()
-        || matches!(c, '\u{0300}'..='\u{036F}' | '\u{1AB0}'..='\u{1AFF}' | '\u{1DC0}'..='\u{1DFF}' | '\u{20D0}'..='\u{20FF}' | '\u{FE20}'..='\u{FE2F}')
 }
 
 /// Reflections whose title, body or tags match every one of `words` as a prefix, as a
