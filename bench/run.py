@@ -1210,7 +1210,7 @@ def insert(con: sqlite3.Connection, rows: list) -> None:
         con.execute("DELETE FROM reflections_fts_queue")
         chars = sum(len(row[3]) + len(row[4]) + len(row[6]) for row in rows)
         con.execute("INSERT INTO reflections_fts (reflections_fts, rank) VALUES ('merge', ?)",
-                    (16 + chars // 1024,))
+                    (1 + chars // 4096,))
 
 
 def bench_scale(ours: Ours, data: Dataset, work: Path) -> dict:

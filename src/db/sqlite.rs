@@ -93,17 +93,19 @@ struct Queued {
     chars: i64,
 }
 
-/// Pages of index merging after indexing `chars` characters of text. The index takes about a
-/// third of a byte per character (271 bytes for a reflection of 813 characters in the
-/// benchmark's data), and merging rewrites each leaf page once per level of the index (7
-/// levels at 140,000 reflections, about 10 at 10 million): about a page of merging per 1,000
-/// characters keeps up. This is one per 1,024 plus 16: three times what W1's groups of ~20
-/// reflections need, 1.5 times for 64 reflections of the longest body, 30 times for a lone
-/// reflection. 64 + 2 per reflection, before, did its work in lumps of 4-7 ms that held up
-/// the commit several times a second, and fell behind for long bodies; FTS5's crisis merge
-/// (16 segments on one level) still bounds the index if writes ever outrun the merging.
+/// Pages of index merging after indexing `chars` characters of text. Without positions the
+/// index takes about 0.06 bytes per character (47 bytes for a reflection of 813 characters in
+/// the benchmark's data), and merging rewrites each leaf page once per level of the index (7
+/// levels at 160,000 reflections, about 9 at 1,000,000): a page of merging per 8,000-10,000
+/// characters keeps up. This is one per 4,096 plus one, about twice that. A page of merging
+/// costs more the more entries it holds, and a budget far above the need lets merges run in
+/// lumps: with 16 + 1 per 1,024 characters (sized for the index with positions) a group of
+/// ~30 reflections spent 7 ms merging at its 99th percentile and 0.06 ms at its median, and in
+/// W1 the lumps of one large merge slowed the writes of half a second to a third of their
+/// pace, and held half of the run's slowest 1 % of requests. FTS5's crisis merge (16 segments
+/// on one level) still bounds the index if writes ever outrun the merging.
 fn merge_pages(chars: i64) -> i64 {
-    16 + chars / 1024
+    1 + chars / 4096
 }
 
 /// How long the checkpointer lets commits gather before it copies them into the database.
