@@ -124,6 +124,9 @@ const MAX_PASSES: usize = 8;
 /// the same requests/s).
 const FINISH_AT: i64 = 10_000;
 const _: () = assert!(2 * FINISH_AT < WRITER_CHECKPOINT_AT);
+/// Before it asks the writer to finish, the checkpointer syncs what it copied and copies what
+/// was committed meanwhile this many times, each round shorter (see [`copy_log`]).
+const FINAL_ROUNDS: usize = 2;
 
 /// Copies committed transactions from the write-ahead log into the database file, on a thread
 /// and a connection of its own, so that the writer barely does.
@@ -225,12 +228,13 @@ fn checkpoint_when_nudged(
 
 /// One pass, or passes until the writer can finish: see [`Checkpointer`].
 ///
-/// A pass syncs the database file only when it copied the whole log, which under steady
-/// writes it seldom does: the pages of every pass since the log began stay unsynced, and the
-/// writer's finishing checkpoint would sync them all, with every write waiting (15-40 ms for
-/// a log of 14,000 pages here, where syncing the few pages it copies itself takes 1-2 ms). So
-/// before asking, the checkpointer syncs the file itself, then copies once more what was
-/// committed meanwhile.
+/// The writer's finishing checkpoint syncs the database file, with every write waiting, and
+/// that sync writes out every page copied since the file was last synced. A pass syncs the
+/// file only when it copied the whole log, which under steady writes it seldom does, so
+/// before asking, the checkpointer syncs the file itself: what its passes copied (15-40 ms for
+/// a log of 14,000 pages here). Commits land meanwhile, so it copies and syncs once more what
+/// they added, and then once more: `perf trace` showed the writer's sync at 8-11 ms when the
+/// checkpointer copied what came during its sync but left it unsynced.
 fn copy_log(
     conn: &mut SqliteConnection,
     file: &DatabaseFile,
@@ -249,8 +253,11 @@ fn copy_log(
         }
         copied_before = Some(pass.log);
     }
+    for _ in 0..FINAL_ROUNDS {
+        file.sync().context("sync the database file")?;
+        checkpoint(conn)?;
+    }
     file.sync().context("sync the database file")?;
-    checkpoint(conn)?;
     finish.store(true, Ordering::Release);
     Ok(())
 }
