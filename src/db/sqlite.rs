@@ -49,9 +49,11 @@ pub(super) fn configure_writer(conn: &mut SqliteConnection) -> diesel::QueryResu
 /// The writer's page cache (SQLite's default is 2 MiB). Every write reads the index pages
 /// where its entries go, in the author's index a different one each time: with 2 MiB the
 /// writer spent 5.6 % of its time under W1 reading pages from the file (a system call and a
-/// copy each), with 16 MiB 1.7 % (`perf`), for 16 MiB more at the peak (W1: 50 → 66 MiB).
-/// Only the writer's cache stays valid across writes (see `writer`), so only it gets more.
-const WRITER_CACHE_KIB: i64 = 16 * 1024;
+/// copy each), with 8 MiB 2.3 %, with 16 MiB 1.7 % (`perf`). The cache fills while members
+/// write and stays, so it adds to every later peak: 16 MiB took R3's to 86 of the 96 MiB that
+/// reads and writes may use. Only the writer's cache stays valid across writes (see
+/// `writer`), so only it gets more.
+const WRITER_CACHE_KIB: i64 = 8 * 1024;
 
 /// Pages (~160 MiB): four times [`FINISH_AT`], well above what the log reaches while the
 /// checkpointer's passes converge under W1.
