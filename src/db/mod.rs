@@ -7,6 +7,7 @@ mod near;
 pub mod newtypes;
 mod postgres;
 mod sqlite;
+pub mod timestamp;
 mod writer;
 
 pub use in_list::{in_list, unindexed, InList, Unindexed};

@@ -5,6 +5,7 @@ use diesel::prelude::*;
 
 use super::types::{InvitationId, InvitationStatus, NewInvitation, Registration};
 use crate::auth::secret;
+use crate::db::timestamp::Stamp;
 use crate::db::{now, DbConn};
 use crate::error::ApiError;
 use crate::members::model::{MemberRow, NewMember};
@@ -20,7 +21,9 @@ pub struct InvitationRow {
     pub email: String,
     pub role: Role,
     pub invited_by: Option<MemberId>,
+    #[diesel(deserialize_as = Stamp)]
     pub created_at: NaiveDateTime,
+    #[diesel(deserialize_as = Stamp)]
     pub expires_at: NaiveDateTime,
     pub used_at: Option<NaiveDateTime>,
     pub revoked_at: Option<NaiveDateTime>,

@@ -60,8 +60,10 @@ pub struct InvitationResponse {
     /// The secret to pass to `POST /auth/register`; shown only once, at creation.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub code: Option<String>,
+    #[serde(serialize_with = "crate::db::timestamp::serialize")]
     pub expires_at: DateTime<Utc>,
     pub status: InvitationStatus,
+    #[serde(serialize_with = "crate::db::timestamp::serialize")]
     pub created_at: DateTime<Utc>,
 }
 

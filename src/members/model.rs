@@ -4,6 +4,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::types::{MemberId, MemberKind, MemberResponse, Role};
+use crate::db::timestamp::Stamp;
 use crate::db::utc;
 use crate::networks::types::NetworkId;
 use crate::schema::members;
@@ -22,7 +23,9 @@ pub struct MemberRow {
     pub password_hash: Option<String>,
     pub active: bool,
     pub erased_at: Option<NaiveDateTime>,
+    #[diesel(deserialize_as = Stamp)]
     pub joined_at: NaiveDateTime,
+    #[diesel(deserialize_as = Stamp)]
     pub updated_at: NaiveDateTime,
     pub version: i32,
 }

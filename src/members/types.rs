@@ -69,6 +69,7 @@ pub struct MemberResponse {
     pub job_title: Option<String>,
     pub bio: Option<String>,
     pub active: bool,
+    #[serde(serialize_with = "crate::db::timestamp::serialize")]
     pub joined_at: DateTime<Utc>,
     /// The networks this member takes part in.
     pub network_ids: Vec<NetworkId>,

@@ -7,6 +7,7 @@ use diesel::prelude::*;
 use super::types::{
     Focus, FocusKind, NetworkFields, NetworkFuture, NetworkId, NetworkResponse, NetworkValue,
 };
+use crate::db::timestamp::Stamp;
 use crate::db::utc;
 use crate::error::ApiError;
 use crate::schema::networks;
@@ -27,7 +28,9 @@ pub struct NetworkRow {
     pub legitimacy: String,
     /// JSON array of strings.
     pub organizations: String,
+    #[diesel(deserialize_as = Stamp)]
     pub created_at: NaiveDateTime,
+    #[diesel(deserialize_as = Stamp)]
     pub updated_at: NaiveDateTime,
     pub version: i32,
 }

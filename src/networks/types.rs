@@ -114,7 +114,9 @@ pub struct NetworkResponse {
     pub organizations: Vec<String>,
     /// How many members take part (coordinators and participants).
     pub member_count: i64,
+    #[serde(serialize_with = "crate::db::timestamp::serialize")]
     pub created_at: DateTime<Utc>,
+    #[serde(serialize_with = "crate::db::timestamp::serialize")]
     pub updated_at: DateTime<Utc>,
     /// Starts at 1, +1 per change; also sent as the `ETag`.
     pub version: i32,
@@ -383,6 +385,7 @@ pub struct NetworkMemberResponse {
     pub member: MemberResponse,
     pub role: NetworkRole,
     /// When the member joined the network.
+    #[serde(serialize_with = "crate::db::timestamp::serialize")]
     pub since: DateTime<Utc>,
 }
 

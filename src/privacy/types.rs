@@ -15,6 +15,7 @@ use crate::tensions::types::Tension;
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct GrowthPoint {
     /// When the reflection was written.
+    #[serde(serialize_with = "crate::db::timestamp::serialize")]
     pub at: DateTime<Utc>,
     /// Network awareness (netwerkbewustzijn), 1–5.
     #[schema(minimum = 1, maximum = 5)]
@@ -73,7 +74,9 @@ pub struct ExportInvitation {
     pub email: String,
     pub role: Role,
     pub status: InvitationStatus,
+    #[serde(serialize_with = "crate::db::timestamp::serialize")]
     pub created_at: DateTime<Utc>,
+    #[serde(serialize_with = "crate::db::timestamp::serialize")]
     pub expires_at: DateTime<Utc>,
 }
 
@@ -82,10 +85,12 @@ pub struct ExportInvitation {
 pub struct ExportRegistration {
     pub session_id: SessionId,
     pub session_title: String,
+    #[serde(serialize_with = "crate::db::timestamp::serialize")]
     pub starts_at: DateTime<Utc>,
     /// `registered`, `waitlisted` or `cancelled`.
     pub status: String,
     pub attended: Option<bool>,
+    #[serde(serialize_with = "crate::db::timestamp::serialize")]
     pub registered_at: DateTime<Utc>,
 }
 
@@ -96,6 +101,7 @@ pub struct ExportNetworkMembership {
     pub network_name: String,
     /// `coordinator` or `participant`.
     pub role: String,
+    #[serde(serialize_with = "crate::db::timestamp::serialize")]
     pub since: DateTime<Utc>,
 }
 
@@ -119,7 +125,9 @@ pub struct ExportReflection {
     pub competence: Option<ExportCompetence>,
     /// `private`, `facilitators` or `community`.
     pub visibility: String,
+    #[serde(serialize_with = "crate::db::timestamp::serialize")]
     pub created_at: DateTime<Utc>,
+    #[serde(serialize_with = "crate::db::timestamp::serialize")]
     pub updated_at: DateTime<Utc>,
     pub version: i32,
 }
@@ -130,12 +138,14 @@ pub struct ExportComment {
     pub id: CommentId,
     pub reflection_id: ReflectionId,
     pub body: String,
+    #[serde(serialize_with = "crate::db::timestamp::serialize")]
     pub created_at: DateTime<Utc>,
 }
 
 /// Everything stored about you, as one document. Nothing private of anyone else is in it.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ExportDocument {
+    #[serde(serialize_with = "crate::db::timestamp::serialize")]
     pub exported_at: DateTime<Utc>,
     /// Your profile, with your email.
     pub profile: MemberResponse,

@@ -7,6 +7,7 @@ use diesel::prelude::*;
 use super::types::{
     Author, CommentId, CommentResponse, Competence, ReflectionId, ReflectionResponse, Visibility,
 };
+use crate::db::timestamp::Stamp;
 use crate::db::utc;
 use crate::error::ApiError;
 use crate::members::types::MemberId;
@@ -33,7 +34,9 @@ pub struct ReflectionRow {
     pub awareness: Option<i32>,
     pub capability: Option<i32>,
     pub visibility: Visibility,
+    #[diesel(deserialize_as = Stamp)]
     pub created_at: NaiveDateTime,
+    #[diesel(deserialize_as = Stamp)]
     pub updated_at: NaiveDateTime,
     pub version: i32,
 }
@@ -89,6 +92,7 @@ pub struct CommentRow {
     pub reflection_id: ReflectionId,
     pub author_id: MemberId,
     pub body: String,
+    #[diesel(deserialize_as = Stamp)]
     pub created_at: NaiveDateTime,
 }
 

@@ -92,7 +92,9 @@ pub struct ReflectionResponse {
     pub visibility: Visibility,
     /// How many comments the reflection has (everyone who may read it may read them all).
     pub comment_count: i64,
+    #[serde(serialize_with = "crate::db::timestamp::serialize")]
     pub created_at: DateTime<Utc>,
+    #[serde(serialize_with = "crate::db::timestamp::serialize")]
     pub updated_at: DateTime<Utc>,
     /// Starts at 1, +1 per change; also sent as the `ETag`.
     pub version: i32,
@@ -108,6 +110,7 @@ pub struct CommentResponse {
     pub author: Author,
     #[schema(example = "Herkenbaar! Bij ons hielp een gezamenlijke casustafel met de gemeente.")]
     pub body: String,
+    #[serde(serialize_with = "crate::db::timestamp::serialize")]
     pub created_at: DateTime<Utc>,
 }
 

@@ -7,6 +7,7 @@ use super::types::{
     MemberSummary, RegistrationResponse, RegistrationStatus, SessionFields, SessionId,
     SessionStatus,
 };
+use crate::db::timestamp::Stamp;
 use crate::db::utc;
 use crate::members::types::MemberId;
 use crate::schema::{registrations, sessions};
@@ -19,14 +20,18 @@ pub struct SessionRow {
     pub title: String,
     pub description: String,
     pub theme: Option<Tension>,
+    #[diesel(deserialize_as = Stamp)]
     pub starts_at: NaiveDateTime,
+    #[diesel(deserialize_as = Stamp)]
     pub ends_at: NaiveDateTime,
     pub location: Option<String>,
     pub online_url: Option<String>,
     pub capacity: Option<i32>,
     pub status: SessionStatus,
     pub created_by: Option<MemberId>,
+    #[diesel(deserialize_as = Stamp)]
     pub created_at: NaiveDateTime,
+    #[diesel(deserialize_as = Stamp)]
     pub updated_at: NaiveDateTime,
     pub version: i32,
     /// Kept by triggers on `registrations` (see the migration `session_counts`).
@@ -68,7 +73,9 @@ pub struct RegistrationRow {
     /// The order of joining the queue; waitlist positions derive from it.
     pub seq: i64,
     pub attended: Option<bool>,
+    #[diesel(deserialize_as = Stamp)]
     pub registered_at: NaiveDateTime,
+    #[diesel(deserialize_as = Stamp)]
     pub updated_at: NaiveDateTime,
 }
 

@@ -55,6 +55,7 @@ pub struct RegistrationResponse {
     /// `registered`).
     pub attended: Option<bool>,
     /// When the member (last) registered.
+    #[serde(serialize_with = "crate::db::timestamp::serialize")]
     pub registered_at: DateTime<Utc>,
 }
 
@@ -87,7 +88,9 @@ pub struct SessionResponse {
     pub description: String,
     /// The tension the session is about, if any.
     pub theme: Option<Tension>,
+    #[serde(serialize_with = "crate::db::timestamp::serialize")]
     pub starts_at: DateTime<Utc>,
+    #[serde(serialize_with = "crate::db::timestamp::serialize")]
     pub ends_at: DateTime<Utc>,
     /// Where it takes place, if anywhere physical.
     pub location: Option<String>,
@@ -101,7 +104,9 @@ pub struct SessionResponse {
     pub waitlist_count: i64,
     /// The caller's registration (of any status), or null.
     pub my_registration: Option<RegistrationResponse>,
+    #[serde(serialize_with = "crate::db::timestamp::serialize")]
     pub created_at: DateTime<Utc>,
+    #[serde(serialize_with = "crate::db::timestamp::serialize")]
     pub updated_at: DateTime<Utc>,
     /// Starts at 1, +1 per change; also sent as the `ETag`.
     pub version: i32,
