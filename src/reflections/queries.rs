@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use crate::db::{Backend, Dialect};
 use anyhow::Context;
 use chrono::NaiveDateTime;
-use diesel::dsl::{count_star, exists};
+use diesel::dsl::exists;
 use diesel::prelude::*;
 
 use super::model::{CommentRow, ReflectionRow};
@@ -15,6 +15,7 @@ use super::search::{self, Search, VocabularyAsOf};
 use super::types::{CommentId, NewReflection, ReflectionChange, ReflectionId};
 use super::visibility::{self, ReflectionCondition};
 use crate::auth::AuthMember;
+use crate::db::timestamp::Stamp;
 use crate::db::{in_list, now, unindexed, DbConn};
 use crate::error::{ApiError, FieldError};
 use crate::members::types::MemberId;
@@ -76,9 +77,9 @@ pub fn list(
     // Each slice gives its page as keys only, read from its index alone; the rows are read for
     // the page's keys only. (Reading whole rows per slice read up to three pages of rows, bodies
     // and all, to keep one: at a million reflections every slice is full.)
-    let mut keys: Vec<(NaiveDateTime, ReflectionId, i32)> = Vec::new();
+    let mut keys: Vec<(Stamp, ReflectionId, i32)> = Vec::new();
     for part in visibility::parts(viewer) {
-        let found: Vec<(NaiveDateTime, ReflectionId, i32)> =
+        let found: Vec<(Stamp, ReflectionId, i32)> =
             page_query(part.condition(), filter, page, conn.dialect())
                 .select((reflections::created_at, reflections::id, reflections::seq))
                 .load(conn)?;
@@ -403,18 +404,30 @@ pub fn author_names(
     Ok(rows.into_iter().collect())
 }
 
-/// The number of comments of each of `ids` (absent: none). Callers pass only reflections the
-/// viewer may read; whoever may read a reflection may read all its comments.
-pub fn comment_counts(
+/// The author's display name (empty when the member is gone) and the number of comments of
+/// each of the reflections `seqs`, by `seq`, in one statement. Callers pass only reflections
+/// the viewer may read; whoever may read a reflection may read all its comments.
+pub fn authors_and_comment_counts(
     conn: &mut DbConn,
-    ids: &[ReflectionId],
-) -> Result<HashMap<ReflectionId, i64>, ApiError> {
-    let rows: Vec<(ReflectionId, i64)> = comments::table
-        .filter(in_list(comments::reflection_id, ids))
-        .group_by(comments::reflection_id)
-        .select((comments::reflection_id, count_star()))
+    seqs: &[i32],
+) -> Result<HashMap<i32, (String, i64)>, ApiError> {
+    let comment_count = comments::table
+        .filter(comments::reflection_id.eq(reflections::id))
+        .count()
+        .single_value();
+    let rows: Vec<(i32, Option<String>, Option<i64>)> = reflections::table
+        .left_join(members::table)
+        .filter(in_list(reflections::seq, seqs))
+        .select((
+            reflections::seq,
+            members::display_name.nullable(),
+            comment_count,
+        ))
         .load(conn)?;
-    Ok(rows.into_iter().collect())
+    Ok(rows
+        .into_iter()
+        .map(|(seq, name, count)| (seq, (name.unwrap_or_default(), count.unwrap_or(0))))
+        .collect())
 }
 
 pub fn find_comment(conn: &mut DbConn, id: CommentId) -> Result<CommentRow, ApiError> {

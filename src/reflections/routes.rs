@@ -57,19 +57,16 @@ fn can_delete_comment(me: &AuthMember, comment: &CommentRow) -> bool {
     comment.author_id == me.id || me.is_admin()
 }
 
-/// The API view of `rows`, in their order: author names and comment counts in two queries.
+/// The API view of `rows`, in their order: author names and comment counts in one query.
 fn responses(
     conn: &mut DbConn,
     rows: Vec<ReflectionRow>,
 ) -> Result<Vec<ReflectionResponse>, ApiError> {
-    let authors: Vec<_> = rows.iter().map(|r| r.author_id).collect();
-    let ids: Vec<_> = rows.iter().map(|r| r.id).collect();
-    let names = queries::author_names(conn, &authors)?;
-    let counts = queries::comment_counts(conn, &ids)?;
+    let seqs: Vec<_> = rows.iter().map(|r| r.seq).collect();
+    let mut extra = queries::authors_and_comment_counts(conn, &seqs)?;
     rows.into_iter()
         .map(|row| {
-            let name = names.get(&row.author_id).cloned().unwrap_or_default();
-            let count = counts.get(&row.id).copied().unwrap_or(0);
+            let (name, count) = extra.remove(&row.seq).unwrap_or_default();
             row.into_response(name, count)
         })
         .collect()
