@@ -3,12 +3,18 @@
 
 use std::collections::HashMap;
 
+use anyhow::Context;
 use chrono::NaiveDateTime;
+use diesel::expression::{
+    is_aggregate, AppearsOnTable, Expression, SelectableExpression, ValidGrouping,
+};
 use diesel::prelude::*;
+use diesel::query_builder::{AstPass, QueryFragment, QueryId};
+use diesel::sql_types::{Nullable, Text};
 
 use super::model::SessionRow;
 use super::types::{RegistrationStatus, SessionFields, SessionId, SessionStatus};
-use crate::db::{in_list, now, DbConn};
+use crate::db::{in_list, now, Backend, DbConn, MultiBackend};
 use crate::error::ApiError;
 use crate::members::types::{MemberId, Role};
 use crate::pagination::PageRequest;
@@ -167,13 +173,129 @@ pub struct SessionFilter {
     pub status: Option<SessionStatus>,
 }
 
-/// Sessions by start, then id; `fetch()` rows after the cursor.
+/// A session with what its view needs beyond the row, read in the same statement.
+#[derive(Debug)]
+pub struct Listed {
+    pub row: SessionRow,
+    /// Its facilitators, by id.
+    pub facilitators: Vec<MemberId>,
+    /// Whether the reader has a registration (registered or waitlisted) for it.
+    pub mine: bool,
+}
+
+/// Whether `me` holds a registration for the session of the row.
+type Mine = diesel::dsl::exists<
+    diesel::dsl::Filter<
+        diesel::dsl::Filter<
+            registrations::table,
+            diesel::dsl::Eq<registrations::session_id, sessions::id>,
+        >,
+        diesel::dsl::Eq<registrations::member_id, MemberId>,
+    >,
+>;
+
+type ListedQuery = diesel::dsl::IntoBoxed<
+    'static,
+    diesel::dsl::Select<
+        sessions::table,
+        (
+            diesel::dsl::AsSelect<SessionRow, Backend>,
+            FacilitatorIds,
+            Mine,
+        ),
+    >,
+    Backend,
+>;
+
+/// The columns of a [`Listed`] session as `me` sees it: the row, its facilitator ids and
+/// whether `me` holds a registration. One statement per page instead of three (the
+/// facilitators and the reader's registrations had one each).
+fn listed(me: MemberId) -> ListedQuery {
+    let mine = diesel::dsl::exists(
+        registrations::table
+            .filter(registrations::session_id.eq(sessions::id))
+            .filter(registrations::member_id.eq(me)),
+    );
+    sessions::table
+        .select((SessionRow::as_select(), FacilitatorIds, mine))
+        .into_boxed()
+}
+
+/// A session's facilitator ids joined by commas in id order (`NULL` for none), as a subquery
+/// of a query on `sessions`. Written out rather than as `sql()`, which would keep diesel from
+/// caching the statement: the text is fixed per backend, which differ only in the name of the
+/// ordered string aggregate.
+#[derive(Debug, Clone, Copy)]
+pub struct FacilitatorIds;
+
+impl Expression for FacilitatorIds {
+    type SqlType = Nullable<Text>;
+}
+
+impl AppearsOnTable<sessions::table> for FacilitatorIds {}
+
+impl SelectableExpression<sessions::table> for FacilitatorIds {}
+
+impl<GB> ValidGrouping<GB> for FacilitatorIds {
+    type IsAggregate = is_aggregate::Never;
+}
+
+impl QueryFragment<Backend> for FacilitatorIds {
+    fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Backend>) -> QueryResult<()> {
+        out.push_sql(match out.backend() {
+            MultiBackend::Sqlite(_) => "(SELECT group_concat(",
+            MultiBackend::Postgres(_) => "(SELECT string_agg(",
+        });
+        out.push_sql(
+            "session_facilitators.member_id, ',' ORDER BY session_facilitators.member_id) \
+             FROM session_facilitators WHERE session_facilitators.session_id = sessions.id)",
+        );
+        Ok(())
+    }
+}
+
+impl QueryId for FacilitatorIds {
+    type QueryId = ();
+    const HAS_STATIC_QUERY_ID: bool = false;
+}
+
+type ListedColumns = (SessionRow, Option<String>, bool);
+
+fn into_listed((row, facilitators, mine): ListedColumns) -> Result<Listed, ApiError> {
+    let facilitators = facilitators
+        .as_deref()
+        .unwrap_or_default()
+        .split(',')
+        .filter(|id| !id.is_empty())
+        .map(|id| id.parse::<MemberId>())
+        .collect::<Result<_, _>>()
+        .context("a stored facilitator id")?;
+    Ok(Listed {
+        row,
+        facilitators,
+        mine,
+    })
+}
+
+/// One session as `me` sees it (see [`Listed`]).
+pub fn get_listed(conn: &mut DbConn, me: MemberId, id: SessionId) -> Result<Listed, ApiError> {
+    listed(me)
+        .filter(sessions::id.eq(id))
+        .first::<ListedColumns>(conn)
+        .optional()?
+        .ok_or_else(|| ApiError::not_found("session"))
+        .and_then(into_listed)
+}
+
+/// Sessions by start, then id, as `me` sees them (see [`Listed`]); `fetch()` rows after the
+/// cursor.
 pub fn list(
     conn: &mut DbConn,
+    me: MemberId,
     filter: &SessionFilter,
     page: &PageRequest<NaiveDateTime>,
-) -> Result<Vec<SessionRow>, ApiError> {
-    let mut query = sessions::table.select(SessionRow::as_select()).into_boxed();
+) -> Result<Vec<Listed>, ApiError> {
+    let mut query = listed(me);
     if let Some(from) = filter.from {
         query = query.filter(sessions::starts_at.ge(from));
     }
@@ -190,10 +312,13 @@ pub fn list(
             .filter(sessions::starts_at.ge(*at))
             .filter(sessions::starts_at.gt(*at).or(sessions::id.gt(id.clone())));
     }
-    Ok(query
+    query
         .order((sessions::starts_at, sessions::id))
         .limit(page.fetch())
-        .load(conn)?)
+        .load::<ListedColumns>(conn)?
+        .into_iter()
+        .map(into_listed)
+        .collect()
 }
 
 /// Makes `token_hash` the member's one calendar feed secret, revoking any previous one.

@@ -56,55 +56,67 @@ pub fn get_managed(
 pub fn views(
     conn: &mut DbConn,
     me: MemberId,
-    rows: Vec<SessionRow>,
+    listed: Vec<queries::Listed>,
 ) -> Result<Vec<SessionResponse>, ApiError> {
-    let ids: Vec<SessionId> = rows.iter().map(|r| r.id).collect();
-    let mut facilitators = queries::facilitator_ids(conn, &ids)?;
-    let mut mine: HashMap<SessionId, _> = waitlist::registrations_of(conn, me, &ids)?
-        .into_iter()
-        .map(|r| (r.session_id, r))
-        .collect();
+    let ids: Vec<SessionId> = listed.iter().filter(|l| l.mine).map(|l| l.row.id).collect();
+    let mut mine: HashMap<SessionId, _> = if ids.is_empty() {
+        HashMap::new()
+    } else {
+        waitlist::registrations_of(conn, me, &ids)?
+            .into_iter()
+            .map(|r| (r.session_id, r))
+            .collect()
+    };
     let my_name = if mine.is_empty() {
         String::new()
     } else {
         members::queries::get(conn, me)?.display_name
     };
-    rows.into_iter()
-        .map(|row| {
-            let my_registration = match mine.remove(&row.id) {
-                Some(reg) => {
-                    let position = waitlist::positions(conn, row.id, &[&reg])?;
-                    Some(reg.into_response(my_name.clone(), position.into_iter().flatten().next()))
-                }
-                None => None,
-            };
-            Ok(SessionResponse {
-                id: row.id,
-                title: row.title,
-                description: row.description,
-                theme: row.theme,
-                starts_at: utc(row.starts_at),
-                ends_at: utc(row.ends_at),
-                location: row.location,
-                online_url: row.online_url,
-                capacity: row.capacity,
-                status: row.status,
-                facilitator_ids: facilitators.remove(&row.id).unwrap_or_default(),
-                registered_count: row.registered_count.into(),
-                waitlist_count: row.waitlist_count.into(),
-                my_registration,
-                created_at: utc(row.created_at),
-                updated_at: utc(row.updated_at),
-                version: row.version,
-            })
-        })
+    listed
+        .into_iter()
+        .map(
+            |queries::Listed {
+                 row, facilitators, ..
+             }| {
+                let my_registration =
+                    match mine.remove(&row.id) {
+                        Some(reg) => {
+                            let position = waitlist::positions(conn, row.id, &[&reg])?;
+                            Some(reg.into_response(
+                                my_name.clone(),
+                                position.into_iter().flatten().next(),
+                            ))
+                        }
+                        None => None,
+                    };
+                Ok(SessionResponse {
+                    id: row.id,
+                    title: row.title,
+                    description: row.description,
+                    theme: row.theme,
+                    starts_at: utc(row.starts_at),
+                    ends_at: utc(row.ends_at),
+                    location: row.location,
+                    online_url: row.online_url,
+                    capacity: row.capacity,
+                    status: row.status,
+                    facilitator_ids: facilitators,
+                    registered_count: row.registered_count.into(),
+                    waitlist_count: row.waitlist_count.into(),
+                    my_registration,
+                    created_at: utc(row.created_at),
+                    updated_at: utc(row.updated_at),
+                    version: row.version,
+                })
+            },
+        )
         .collect()
 }
 
 /// One session as `me` sees it.
 pub fn view(conn: &mut DbConn, me: MemberId, id: SessionId) -> Result<SessionResponse, ApiError> {
-    let row = queries::get(conn, id)?;
-    views(conn, me, vec![row])?
+    let listed = queries::get_listed(conn, me, id)?;
+    views(conn, me, vec![listed])?
         .pop()
         .ok_or_else(|| ApiError::not_found("session"))
 }
@@ -174,9 +186,9 @@ pub async fn list_sessions(
         .near
         .read(move |conn| {
             let me = caller.member(conn)?;
-            let rows = queries::list(conn, &filter, &fetch)?;
+            let rows = queries::list(conn, me.id, &filter, &fetch)?;
             let (rows, next_cursor) =
-                pagination::finish(rows, &fetch, |r| (r.starts_at, r.id.to_string()));
+                pagination::finish(rows, &fetch, |l| (l.row.starts_at, l.row.id.to_string()));
             Ok((views(conn, me.id, rows)?, next_cursor))
         })
         .await?;

@@ -158,6 +158,15 @@ async fn facilitator_schedules_a_session() {
     let mut expected = vec![facilitator.id.as_str(), admin.id.as_str()];
     expected.sort();
     assert_eq!(ids, expected);
+    // The list shows them too, in id order.
+    let listed = json_body(app.get_as(&member, "/sessions").await, StatusCode::OK).await;
+    let item = listed["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .find(|item| item["id"] == created["id"])
+        .expect("the new session is listed");
+    assert_eq!(item["facilitator_ids"], json!(expected));
     assert!(created["capacity"].is_null());
 }
 
@@ -519,6 +528,11 @@ async fn full_session_waitlists_and_leaving_promotes_the_first() {
         listed["items"][0]["my_registration"]["status"],
         "registered"
     );
+    // Each reader sees their own registration in the list, and nobody else's.
+    let listed = json_body(app.get_as(&users[2], "/sessions").await, StatusCode::OK).await;
+    assert_eq!(listed["items"][0]["my_registration"], answers[2]);
+    let listed = json_body(app.get_as(&admin, "/sessions").await, StatusCode::OK).await;
+    assert!(listed["items"][0]["my_registration"].is_null());
 
     // A registered member leaves: the first waitlisted takes the place.
     let res = app
