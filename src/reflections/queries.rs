@@ -12,7 +12,7 @@ use diesel::prelude::*;
 
 use super::model::{CommentRow, ReflectionRow};
 use super::search::{self, Search, VocabularyAsOf};
-use super::types::{CommentId, NewReflection, ReflectionChange, ReflectionId};
+use super::types::{CommentId, NewReflection, ReflectionChange, ReflectionId, ReflectionResponse};
 use super::visibility::{self, ReflectionCondition};
 use crate::auth::AuthMember;
 use crate::db::timestamp::Stamp;
@@ -66,11 +66,12 @@ pub fn list(
     filter: &ReflectionFilter,
     page: &PageRequest<NaiveDateTime>,
     vocabulary: &VocabularyAsOf<'_>,
-) -> Result<Vec<ReflectionRow>, ApiError> {
+) -> Result<Vec<Listed>, ApiError> {
     match &filter.search {
         Search::Nothing => return Ok(Vec::new()),
         Search::Words(words) if conn.dialect() == Dialect::Sqlite => {
-            return search_newest(conn, viewer, filter, words, page, vocabulary);
+            let rows = search_newest(conn, viewer, filter, words, page, vocabulary)?;
+            return with_authors_and_counts(conn, rows);
         }
         _ => {}
     }
@@ -89,12 +90,56 @@ pub fn list(
     keys.sort_unstable_by_key(|(at, id, _)| std::cmp::Reverse((*at, *id)));
     keys.truncate(usize::try_from(page.fetch()).unwrap_or(usize::MAX));
     let seqs: Vec<i32> = keys.iter().map(|(_, _, seq)| *seq).collect();
-    let mut rows: Vec<ReflectionRow> = reflections::table
+    // The rows with their authors' names and comment counts, in the same statement.
+    let mut rows: Vec<(ReflectionRow, Option<String>, Option<i64>)> = reflections::table
+        .left_join(members::table)
         .filter(in_list(reflections::seq, &seqs))
-        .select(ReflectionRow::as_select())
+        .select((
+            ReflectionRow::as_select(),
+            members::display_name.nullable(),
+            comment_count(),
+        ))
         .load(conn)?;
-    rows.sort_unstable_by_key(|r| std::cmp::Reverse((r.created_at, r.id)));
-    Ok(rows)
+    rows.sort_unstable_by_key(|(r, _, _)| std::cmp::Reverse((r.created_at, r.id)));
+    Ok(rows
+        .into_iter()
+        .map(|(row, name, count)| Listed {
+            row,
+            author_name: name.unwrap_or_default(),
+            comment_count: count.unwrap_or(0),
+        })
+        .collect())
+}
+
+/// A reflection of a page with its author's display name (empty when the member is gone) and
+/// its number of comments.
+#[derive(Debug)]
+pub struct Listed {
+    pub row: ReflectionRow,
+    pub author_name: String,
+    pub comment_count: i64,
+}
+
+impl Listed {
+    pub fn into_response(self) -> Result<ReflectionResponse, ApiError> {
+        self.row.into_response(self.author_name, self.comment_count)
+    }
+}
+
+/// The number of comments of the reflection of the row, as a subquery. Whoever may read a
+/// reflection may read all its comments.
+fn comment_count() -> diesel::dsl::SingleValue<
+    diesel::dsl::Count<
+        diesel::dsl::Filter<
+            comments::table,
+            diesel::dsl::Eq<comments::reflection_id, reflections::id>,
+        >,
+    >,
+> {
+    comments::table
+        .filter(comments::reflection_id.eq(reflections::id))
+        .count()
+        .single_value()
 }
 
 /// The first search batch: a few pages' worth of matches, since some are not the reader's to
@@ -404,24 +449,40 @@ pub fn author_names(
     Ok(rows.into_iter().collect())
 }
 
+/// `rows` with their authors' names and comment counts, read in one statement. Callers pass
+/// only reflections the viewer may read.
+pub fn with_authors_and_counts(
+    conn: &mut DbConn,
+    rows: Vec<ReflectionRow>,
+) -> Result<Vec<Listed>, ApiError> {
+    let seqs: Vec<i32> = rows.iter().map(|r| r.seq).collect();
+    let mut extra = authors_and_comment_counts(conn, &seqs)?;
+    Ok(rows
+        .into_iter()
+        .map(|row| {
+            let (author_name, comment_count) = extra.remove(&row.seq).unwrap_or_default();
+            Listed {
+                row,
+                author_name,
+                comment_count,
+            }
+        })
+        .collect())
+}
+
 /// The author's display name (empty when the member is gone) and the number of comments of
-/// each of the reflections `seqs`, by `seq`, in one statement. Callers pass only reflections
-/// the viewer may read; whoever may read a reflection may read all its comments.
-pub fn authors_and_comment_counts(
+/// each of the reflections `seqs`, by `seq`.
+fn authors_and_comment_counts(
     conn: &mut DbConn,
     seqs: &[i32],
 ) -> Result<HashMap<i32, (String, i64)>, ApiError> {
-    let comment_count = comments::table
-        .filter(comments::reflection_id.eq(reflections::id))
-        .count()
-        .single_value();
     let rows: Vec<(i32, Option<String>, Option<i64>)> = reflections::table
         .left_join(members::table)
         .filter(in_list(reflections::seq, seqs))
         .select((
             reflections::seq,
             members::display_name.nullable(),
-            comment_count,
+            comment_count(),
         ))
         .load(conn)?;
     Ok(rows
@@ -967,7 +1028,7 @@ mod tests {
                 list(&mut conn, me, &filter, &first_page(), &vocabulary.as_of(0))
                     .expect("list")
                     .into_iter()
-                    .map(|r| r.id)
+                    .map(|l| l.row.id)
                     .collect();
             listed.sort();
             assert_eq!(listed, expected, "list for {}", me.role);

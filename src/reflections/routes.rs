@@ -62,13 +62,9 @@ fn responses(
     conn: &mut DbConn,
     rows: Vec<ReflectionRow>,
 ) -> Result<Vec<ReflectionResponse>, ApiError> {
-    let seqs: Vec<_> = rows.iter().map(|r| r.seq).collect();
-    let mut extra = queries::authors_and_comment_counts(conn, &seqs)?;
-    rows.into_iter()
-        .map(|row| {
-            let (name, count) = extra.remove(&row.seq).unwrap_or_default();
-            row.into_response(name, count)
-        })
+    queries::with_authors_and_counts(conn, rows)?
+        .into_iter()
+        .map(queries::Listed::into_response)
         .collect()
 }
 
@@ -197,11 +193,14 @@ pub async fn list_reflections(
         .read_if(short, move |conn| {
             let me = caller.member(conn)?;
             let vocabulary = vocabulary.as_of(commits);
-            let rows = queries::list(conn, &me, &filter, &page, &vocabulary)?;
-            let (rows, next_cursor) =
-                pagination::finish(rows, &page, |r| (r.created_at, r.id.to_string()));
+            let listed = queries::list(conn, &me, &filter, &page, &vocabulary)?;
+            let (listed, next_cursor) =
+                pagination::finish(listed, &page, |l| (l.row.created_at, l.row.id.to_string()));
             Ok(ReflectionPage {
-                items: responses(conn, rows)?,
+                items: listed
+                    .into_iter()
+                    .map(queries::Listed::into_response)
+                    .collect::<Result<_, _>>()?,
                 next_cursor,
             })
         })
