@@ -151,6 +151,7 @@ pub struct CreateNetwork {
     pub focus: Focus,
     pub future: NetworkFuture,
     /// At most 20; none when absent.
+    #[schema(max_items = 20)]
     pub legitimacy: Option<Vec<Legitimacy>>,
     /// At most 50 names of 1–200 characters, each once; none when absent.
     #[schema(value_type = Option<Vec<OrganizationName>>, max_items = 50)]
@@ -170,6 +171,8 @@ pub struct UpdateNetwork {
     pub value: Option<NetworkValue>,
     pub focus: Option<Focus>,
     pub future: Option<NetworkFuture>,
+    /// At most 20.
+    #[schema(max_items = 20)]
     pub legitimacy: Option<Vec<Legitimacy>>,
     #[schema(value_type = Option<Vec<OrganizationName>>, max_items = 50)]
     pub organizations: Option<Vec<String>>,

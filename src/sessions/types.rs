@@ -145,7 +145,7 @@ pub struct CreateSession {
     #[schema(minimum = 1, maximum = 100000)]
     pub capacity: Option<i64>,
     /// Active facilitators or admins; the creator when absent.
-    #[schema(min_items = 1)]
+    #[schema(min_items = 1, max_items = 20)]
     pub facilitator_ids: Option<Vec<MemberId>>,
 }
 
@@ -175,7 +175,7 @@ pub struct UpdateSession {
     #[schema(value_type = Option<i64>, minimum = 1, maximum = 100000)]
     pub capacity: Option<Option<i64>>,
     /// Active facilitators or admins, replacing the current ones.
-    #[schema(min_items = 1)]
+    #[schema(min_items = 1, max_items = 20)]
     pub facilitator_ids: Option<Vec<MemberId>>,
 }
 
