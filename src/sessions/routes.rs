@@ -64,7 +64,7 @@ pub fn views(
     } else {
         waitlist::registrations_of(conn, me, &ids)?
             .into_iter()
-            .map(|r| (r.session_id, r))
+            .map(|(r, position)| (r.session_id, (r, position)))
             .collect()
     };
     let my_name = if mine.is_empty() {
@@ -78,17 +78,9 @@ pub fn views(
             |queries::Listed {
                  row, facilitators, ..
              }| {
-                let my_registration =
-                    match mine.remove(&row.id) {
-                        Some(reg) => {
-                            let position = waitlist::positions(conn, row.id, &[&reg])?;
-                            Some(reg.into_response(
-                                my_name.clone(),
-                                position.into_iter().flatten().next(),
-                            ))
-                        }
-                        None => None,
-                    };
+                let my_registration = mine
+                    .remove(&row.id)
+                    .map(|(reg, position)| reg.into_response(my_name.clone(), position));
                 Ok(SessionResponse {
                     id: row.id,
                     title: row.title,
