@@ -2,9 +2,9 @@
 //!
 //! diesel writes `eq_any` on SQLite as `IN (?, ?, …)`, one placeholder per value: every
 //! distinct length is a new statement, so diesel does not cache it and SQLite parses and plans
-//! it again on every call. The page helpers (facilitators, counts and registrations of the
-//! sessions on a page, author names and comment counts of the reflections on a page) ran one
-//! such statement each per request. [`in_list`] binds the values as a single JSON array and
+//! it again on every call. The page helpers (the reader's registrations on a page of sessions,
+//! the rows of a page of reflections with their authors and comment counts) run one such
+//! statement per request. [`in_list`] binds the values as a single JSON array and
 //! lets the database unpack it: SQLite `IN (SELECT value FROM json_each(?))`, PostgreSQL
 //! `IN (SELECT jsonb_array_elements_text(CAST(? AS jsonb)))`. The SQL text is then fixed, so
 //! the statement is prepared once per connection and reused.

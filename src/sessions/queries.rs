@@ -1,8 +1,6 @@
 //! Session queries: the sessions themselves and their facilitators. Registrations live in
 //! [`super::waitlist`]. Every function takes a connection and runs inside `db::run`.
 
-use std::collections::HashMap;
-
 use anyhow::Context;
 use chrono::NaiveDateTime;
 use diesel::expression::{
@@ -97,34 +95,14 @@ pub fn cancel(conn: &mut DbConn, id: SessionId) -> Result<(), ApiError> {
     Ok(())
 }
 
-/// The facilitators of each of `ids`, in a stable order.
-pub fn facilitator_ids(
-    conn: &mut DbConn,
-    ids: &[SessionId],
-) -> Result<HashMap<SessionId, Vec<MemberId>>, ApiError> {
-    let rows: Vec<(SessionId, MemberId)> = session_facilitators::table
-        .filter(in_list(session_facilitators::session_id, ids))
-        .select((
-            session_facilitators::session_id,
-            session_facilitators::member_id,
-        ))
-        .order((
-            session_facilitators::session_id,
-            session_facilitators::member_id,
-        ))
-        .load(conn)?;
-    let mut map: HashMap<SessionId, Vec<MemberId>> = HashMap::new();
-    for (session, member) in rows {
-        map.entry(session).or_default().push(member);
-    }
-    Ok(map)
-}
-
-/// The facilitators of one session.
+/// The facilitators of one session, by id (a page of sessions reads them with its rows, see
+/// [`Listed`]).
 pub fn facilitators_of(conn: &mut DbConn, id: SessionId) -> Result<Vec<MemberId>, ApiError> {
-    Ok(facilitator_ids(conn, &[id])?
-        .remove(&id)
-        .unwrap_or_default())
+    Ok(session_facilitators::table
+        .filter(session_facilitators::session_id.eq(id))
+        .select(session_facilitators::member_id)
+        .order(session_facilitators::member_id)
+        .load(conn)?)
 }
 
 /// Replaces the facilitators of a session.

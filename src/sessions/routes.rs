@@ -72,37 +72,34 @@ pub fn views(
     } else {
         members::queries::get(conn, me)?.display_name
     };
-    listed
+    Ok(listed
         .into_iter()
         .map(
             |queries::Listed {
                  row, facilitators, ..
-             }| {
-                let my_registration = mine
+             }| SessionResponse {
+                my_registration: mine
                     .remove(&row.id)
-                    .map(|(reg, position)| reg.into_response(my_name.clone(), position));
-                Ok(SessionResponse {
-                    id: row.id,
-                    title: row.title,
-                    description: row.description,
-                    theme: row.theme,
-                    starts_at: utc(row.starts_at),
-                    ends_at: utc(row.ends_at),
-                    location: row.location,
-                    online_url: row.online_url,
-                    capacity: row.capacity,
-                    status: row.status,
-                    facilitator_ids: facilitators,
-                    registered_count: row.registered_count.into(),
-                    waitlist_count: row.waitlist_count.into(),
-                    my_registration,
-                    created_at: utc(row.created_at),
-                    updated_at: utc(row.updated_at),
-                    version: row.version,
-                })
+                    .map(|(reg, position)| reg.into_response(my_name.clone(), position)),
+                id: row.id,
+                title: row.title,
+                description: row.description,
+                theme: row.theme,
+                starts_at: utc(row.starts_at),
+                ends_at: utc(row.ends_at),
+                location: row.location,
+                online_url: row.online_url,
+                capacity: row.capacity,
+                status: row.status,
+                facilitator_ids: facilitators,
+                registered_count: row.registered_count.into(),
+                waitlist_count: row.waitlist_count.into(),
+                created_at: utc(row.created_at),
+                updated_at: utc(row.updated_at),
+                version: row.version,
             },
         )
-        .collect()
+        .collect())
 }
 
 /// One session as `me` sees it.
