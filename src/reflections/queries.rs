@@ -796,7 +796,7 @@ mod tests {
     /// ASCII word prefixes become the indexed words they cover; other words, and prefixes that
     /// cover too many words, stay prefix terms. Either way a search finds the same reflections.
     #[test]
-    fn ascii_prefixes_are_spelled_out_as_the_words_they_cover() {
+    fn prefixes_are_spelled_out_as_the_words_they_cover() {
         let mut conn = database();
         let author = insert_member(&mut conn, Role::Member);
         let many: Vec<String> = (0..40).map(|i| format!("wijk{i}")).collect();
@@ -817,7 +817,9 @@ mod tests {
             spelled(&mut conn, &["ROL", "een"]),
             r#"("rol" OR "rollen" OR "rolverdeling") AND ("een")"#
         );
-        assert_eq!(spelled(&mut conn, &["één"]), r#""één"*"#);
+        assert_eq!(spelled(&mut conn, &["één"]), r#"("een")"#);
+        assert_eq!(spelled(&mut conn, &["RÓL"]), spelled(&mut conn, &["rol"]));
+        assert_eq!(spelled(&mut conn, &["Romeinße"]), r#""Romeinße"*"#);
         assert_eq!(spelled(&mut conn, &["wijk"]), r#""wijk"*"#);
         assert_eq!(spelled(&mut conn, &["zzz"]), r#""zzz"*"#);
 
@@ -825,6 +827,8 @@ mod tests {
             &["rol"][..],
             &["ROL", "een"],
             &["één"],
+            &["RÓL"],
+            &["Romeinße"],
             &["wijk"],
             &["wijk1"],
             &["zzz"],

@@ -22,7 +22,7 @@ use diesel::sql_types::{BigInt, Bool, Text};
 
 use crate::db::{DbConn, Dialect};
 
-use super::tokens::is_word_char;
+use super::tokens::{ascii_token, is_word_char};
 use super::types::QUERY_MAX;
 use super::visibility::ReflectionCondition;
 use crate::error::ApiError;
@@ -135,9 +135,10 @@ struct Term {
 /// FTS5 answers a prefix term by merging the matches of every word it covers before it
 /// returns the first one, so its cost grows with the log (at a million reflections, most of a
 /// search's time). An `OR` of words it reads lazily, newest first, and stops at the page.
-/// Only ASCII words are spelled out: the vocabulary holds words as the tokenizer folded them
-/// (`één` as `een`), and for ASCII that folding is lowercasing; other words, and prefixes that
-/// cover more words, stay prefix terms, which match the same reflections.
+/// The vocabulary holds words as the tokenizer folded them (`Één` as `een`), so a word is
+/// looked up by its token, where that is known here ([`ascii_token`]: ASCII, and Latin-1's
+/// letters with diacritics, which are how Dutch writes `coördinatie`). Other words, and
+/// prefixes that cover more words, stay prefix terms, which match the same reflections.
 pub fn sqlite_expression(
     conn: &mut DbConn,
     words: &[String],
@@ -145,10 +146,9 @@ pub fn sqlite_expression(
 ) -> diesel::QueryResult<String> {
     let mut parts = Vec::with_capacity(words.len());
     for word in words {
-        let spelled = if word.is_ascii() {
-            vocabulary.covered_words(conn, &word.to_ascii_lowercase())?
-        } else {
-            None
+        let spelled = match ascii_token(word) {
+            Some(token) => vocabulary.covered_words(conn, &token)?,
+            None => None,
         };
         parts.push(match spelled {
             Some(terms) if !terms.is_empty() => format!(

@@ -19,6 +19,33 @@ pub fn is_word_char(c: char) -> bool {
     (c.is_alphanumeric() || is_combining_mark(c)) && !separates_tokens(c)
 }
 
+/// The token that `unicode61 remove_diacritics 2` makes of `word` (a run of
+/// [`is_word_char`]s), when that is plain ASCII and known here: ASCII letters lowercased, and
+/// the letters with diacritics of Latin-1 (`ö`, `É`, `ç`) as their lowercase base letter. `None`
+/// when `word` holds any other character (`ß`, `ø`, `ł`, a combining mark): then only the
+/// tokenizer knows its token.
+pub fn ascii_token(word: &str) -> Option<String> {
+    word.chars()
+        .map(|c| {
+            if c.is_ascii() {
+                Some(c.to_ascii_lowercase())
+            } else {
+                latin1_base(c)
+            }
+        })
+        .collect()
+}
+
+/// What the tokenizer folds each character from U+00C0 to U+00FF to, where that is an ASCII
+/// letter; `_` where it is not. Checked against the bundled SQLite by the test below.
+const LATIN1_BASES: &[u8; 64] = b"aaaaaa_ceeeeiiii_nooooo__uuuuy__aaaaaa_ceeeeiiii_nooooo__uuuuy_y";
+
+fn latin1_base(c: char) -> Option<char> {
+    let index = usize::try_from(u32::from(c).checked_sub(0xC0)?).ok()?;
+    let base = *LATIN1_BASES.get(index)?;
+    (base != b'_').then_some(char::from(base))
+}
+
 fn is_combining_mark(c: char) -> bool {
     matches!(c, '\u{0300}'..='\u{036F}' | '\u{1AB0}'..='\u{1AFF}' | '\u{1DC0}'..='\u{1DFF}' | '\u{20D0}'..='\u{20FF}' | '\u{FE20}'..='\u{FE2F}')
 }
@@ -235,6 +262,59 @@ mod tests {
             "SEPARATORS should be:\n{}",
             shown.join("\n")
         );
+    }
+
+    /// [`LATIN1_BASES`] is what the tokenizer makes of each Latin-1 letter: the token of a
+    /// document holding only that letter, read back from the index's vocabulary.
+    #[test]
+    fn latin1_letters_fold_as_the_tokenizer_folds_them() {
+        #[derive(diesel::QueryableByName)]
+        struct Term {
+            #[diesel(sql_type = Text)]
+            term: String,
+        }
+        let mut conn = SqliteConnection::establish(":memory:").expect("in-memory database");
+        diesel::sql_query(
+            "CREATE VIRTUAL TABLE t USING fts5 (x, tokenize = 'unicode61 remove_diacritics 2', detail = none)",
+        )
+        .execute(&mut conn)
+        .expect("table");
+        diesel::sql_query("CREATE VIRTUAL TABLE v USING fts5vocab (t, row)")
+            .execute(&mut conn)
+            .expect("vocabulary");
+        let mut expected = String::new();
+        for c in '\u{C0}'..='\u{FF}' {
+            diesel::sql_query("DELETE FROM t")
+                .execute(&mut conn)
+                .expect("empty");
+            diesel::sql_query("INSERT INTO t (x) VALUES (?)")
+                .bind::<Text, _>(c.to_string())
+                .execute(&mut conn)
+                .expect("insert");
+            let terms: Vec<Term> = diesel::sql_query("SELECT term FROM v")
+                .load(&mut conn)
+                .expect("terms");
+            let folded: Vec<String> = terms.into_iter().map(|t| t.term).collect();
+            expected.push(match folded.as_slice() {
+                [one] if one.len() == 1 && one.is_ascii() => one.chars().next().unwrap_or('_'),
+                _ => '_',
+            });
+        }
+        assert_eq!(
+            std::str::from_utf8(LATIN1_BASES).expect("ascii"),
+            expected,
+            "LATIN1_BASES should be {expected:?}"
+        );
+    }
+
+    #[test]
+    fn tokens_of_words_with_latin1_diacritics_are_ascii() {
+        assert_eq!(ascii_token("Coördinatie").as_deref(), Some("coordinatie"));
+        assert_eq!(ascii_token("ÉÉN").as_deref(), Some("een"));
+        assert_eq!(ascii_token("façade2").as_deref(), Some("facade2"));
+        assert_eq!(ascii_token("straße"), None);
+        assert_eq!(ascii_token("o\u{308}"), None);
+        assert_eq!(ascii_token("łódź"), None);
     }
 
     #[test]
