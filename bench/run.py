@@ -1248,8 +1248,13 @@ def versions(pg: bool = False) -> dict:
             return subprocess.run(cmd, capture_output=True, text=True).stdout.strip().splitlines()[0]
         except (OSError, IndexError):
             return "?"
-    cpu = next((l.split(":", 1)[1].strip() for l in Path("/proc/cpuinfo").read_text().splitlines()
-                if l.startswith("model name")), "?")
+    # Virtual machines may name only the vendor's line ("AMD EPYC"); family and model tell the
+    # generations apart (e.g. family 26 is AMD's Zen 5).
+    info = {}
+    for l in Path("/proc/cpuinfo").read_text().splitlines():
+        key, _, value = l.partition(":")
+        info.setdefault(key.strip(), value.strip())
+    cpu = f"{info.get('model name', '?')} (family {info.get('cpu family', '?')}, model {info.get('model', '?')})"
     return {
         "date": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "machine": f"{os.cpu_count()} cores, {cpu}, {round(os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30)} GiB, "
