@@ -90,6 +90,7 @@ TARGETS = {
     "storm_p99_factor": 2.0,
     "mem_mib": 96.0,
     "storm_mem_mib": 192.0,
+    "scale_factor": 2.0,
 }
 
 
@@ -1306,6 +1307,14 @@ def summarize(res: dict) -> dict:
     rw = [v["peak_rss_mib"] for k, v in ours.items() if k != "L1"]
     if rw:
         checks.append({"target": "peak memory on reads and writes ≤ 96 MiB", "value": f"{max(rw)} MiB", "met": max(rw) <= TARGETS["mem_mib"]})
+    scale = res.get("scale", {})
+    for name in ("R2", "R3"):
+        small, big = scale.get(f"{name}_10k"), scale.get(f"{name}_1M")
+        if small and big:
+            factor = small["rps"] / max(big["rps"], 0.1)
+            checks.append({"target": f"{name} at {scale['1M_reflections']:,} reflections within 2× of {scale['10k_reflections']:,} (req/s)",
+                           "value": f"{factor:.2f}× ({small['rps']:,.0f} vs {big['rps']:,.0f} req/s)",
+                           "met": factor <= TARGETS["scale_factor"]})
     return {"checks": checks}
 
 
