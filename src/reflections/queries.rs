@@ -793,8 +793,9 @@ mod tests {
         assert!(stamps.windows(2).all(|w| w[0] < w[1]), "{stamps:?}");
     }
 
-    /// ASCII word prefixes become the indexed words they cover; other words, and prefixes that
-    /// cover too many words, stay prefix terms. Either way a search finds the same reflections.
+    /// Word prefixes become the indexed words they cover, looked up by their folded form (ASCII,
+    /// and Latin-1's letters with diacritics); other words, and prefixes that cover too many
+    /// words, stay prefix terms. Either way a search finds the same reflections.
     #[test]
     fn prefixes_are_spelled_out_as_the_words_they_cover() {
         let mut conn = database();
