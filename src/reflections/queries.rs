@@ -16,7 +16,7 @@ use super::types::{CommentId, NewReflection, ReflectionChange, ReflectionId, Ref
 use super::visibility::{self, ReflectionCondition};
 use crate::auth::AuthMember;
 use crate::db::timestamp::Stamp;
-use crate::db::{in_list, now, unindexed, DbConn};
+use crate::db::{in_list, now, unindexed, DbConn, InList};
 use crate::error::{ApiError, FieldError};
 use crate::members::types::MemberId;
 use crate::networks::types::NetworkId;
@@ -91,9 +91,7 @@ pub fn list(
     keys.truncate(usize::try_from(page.fetch()).unwrap_or(usize::MAX));
     let seqs: Vec<i32> = keys.iter().map(|(_, _, seq)| *seq).collect();
     // The rows with their authors' names and comment counts, in the same statement.
-    let mut rows: Vec<(ReflectionRow, Option<String>, Option<i64>)> = reflections::table
-        .left_join(members::table)
-        .filter(in_list(reflections::seq, &seqs))
+    let mut rows: Vec<(ReflectionRow, Option<String>, Option<i64>)> = with_author(&seqs)
         .select((
             ReflectionRow::as_select(),
             members::display_name.nullable(),
@@ -124,6 +122,18 @@ impl Listed {
     pub fn into_response(self) -> Result<ReflectionResponse, ApiError> {
         self.row.into_response(self.author_name, self.comment_count)
     }
+}
+
+/// The reflections `seqs`, each joined with its author (absent when the member is gone).
+fn with_author(
+    seqs: &[i32],
+) -> diesel::dsl::Filter<
+    diesel::dsl::LeftJoin<reflections::table, members::table>,
+    InList<reflections::seq>,
+> {
+    reflections::table
+        .left_join(members::table)
+        .filter(in_list(reflections::seq, seqs))
 }
 
 /// The number of comments of the reflection of the row, as a subquery. Whoever may read a
@@ -476,9 +486,7 @@ fn authors_and_comment_counts(
     conn: &mut DbConn,
     seqs: &[i32],
 ) -> Result<HashMap<i32, (String, i64)>, ApiError> {
-    let rows: Vec<(i32, Option<String>, Option<i64>)> = reflections::table
-        .left_join(members::table)
-        .filter(in_list(reflections::seq, seqs))
+    let rows: Vec<(i32, Option<String>, Option<i64>)> = with_author(seqs)
         .select((
             reflections::seq,
             members::display_name.nullable(),

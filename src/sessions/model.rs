@@ -80,7 +80,8 @@ pub struct RegistrationRow {
 }
 
 impl RegistrationRow {
-    /// The API view; `waitlist_position` comes from [`super::waitlist::positions`].
+    /// The API view; `waitlist_position` comes from [`super::waitlist::positions`] (a session's
+    /// registrations) or [`super::waitlist::registrations_of`] (a member's, across sessions).
     pub fn into_response(
         self,
         display_name: String,
